@@ -1,0 +1,189 @@
+"""The configuration file: one TOML file, validated; every error names its key.
+
+Only `[organization]` and `[calendar]` are required; every other section has defaults.
+The bot token comes from the `BOT_TOKEN` environment variable, never from the file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from domain.errors import ConfigError
+from domain.profiles import SHIPPED, Profile, build_profile, shipped_profile
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_WORKDAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?::(mon|tue|wed|thu|fri|sat|sun))?$")
+_DEFAULT_DAY = ["09:00-13:00", "14:00-18:00"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_interval(text: str) -> tuple[int, int]:
+    """"09:00-13:00" → (540, 780) minutes from local midnight; "24:00" may end a day."""
+    m = _INTERVAL.match(text)
+    if not m:
+        raise ValueError(f"bad interval {text!r}: write it like '09:00-13:00'")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"bad time in {text!r}")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if end <= start:
+        raise ValueError(f"interval {text!r} ends before it starts")
+    return start, end
+
+
+class Organization(_Section):
+    name: str = Field(min_length=1)
+    timezone: str
+    profile: str
+    flow: str | None = None
+    """The flow used when the curator does not name one (a profile's default otherwise)."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (for example 'Europe/Moscow')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class CalendarSettings(_Section):
+    mon: list[str] = Field(default_factory=lambda: list(_DEFAULT_DAY))
+    tue: list[str] = Field(default_factory=lambda: list(_DEFAULT_DAY))
+    wed: list[str] = Field(default_factory=lambda: list(_DEFAULT_DAY))
+    thu: list[str] = Field(default_factory=lambda: list(_DEFAULT_DAY))
+    fri: list[str] = Field(default_factory=lambda: list(_DEFAULT_DAY))
+    sat: list[str] = Field(default_factory=list)
+    sun: list[str] = Field(default_factory=list)
+    preholiday_shortening_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    extra_days_off: list[date] = Field(default_factory=list)
+    extra_workdays: list[str] = Field(default_factory=list)
+    """"YYYY-MM-DD" (follows Monday's schedule) or "YYYY-MM-DD:fri" (follows Friday's)."""
+    production_calendar: Literal["ru", "none"] = "ru"
+
+    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    @classmethod
+    def _intervals(cls, value: list[str]) -> list[str]:
+        parsed = sorted(parse_interval(v) for v in value)
+        for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+            if start < end:
+                raise ValueError("intervals overlap")
+        return value
+
+    @field_validator("extra_workdays")
+    @classmethod
+    def _workdays(cls, value: list[str]) -> list[str]:
+        for item in value:
+            m = _WORKDAY.match(item)
+            if not m:
+                raise ValueError(f"bad day {item!r}: write 'YYYY-MM-DD' or 'YYYY-MM-DD:fri'")
+            date.fromisoformat(m.group(1))
+        return value
+
+    @model_validator(mode="after")
+    def _some_work(self) -> CalendarSettings:
+        if not any(getattr(self, d) for d in WEEKDAYS):
+            raise ValueError("the weekly schedule has no working time at all")
+        return self
+
+    def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        return tuple(tuple(sorted(parse_interval(v) for v in getattr(self, d))) for d in WEEKDAYS)
+
+    def workdays(self) -> dict[date, int]:
+        result = {}
+        for item in self.extra_workdays:
+            m = _WORKDAY.match(item)
+            assert m is not None  # validated above
+            result[date.fromisoformat(m.group(1))] = WEEKDAYS.index(m.group(2) or "mon")
+        return result
+
+
+class TelegramSettings(_Section):
+    api_base: str = "https://api.telegram.org"
+    """A local Bot API server, or the fake one in tests."""
+    polling_timeout: int = Field(default=30, ge=0, le=60)
+
+
+class StorageSettings(_Section):
+    data_dir: Path = Path("data")
+    url: str | None = None
+    """SQLAlchemy URL; default: an SQLite file `otklik.sqlite3` in `data_dir`."""
+    upgrade_at_start: bool = True
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(_Section):
+    organization: Organization
+    calendar: CalendarSettings
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Profiles written in configuration, in the shape of the shipped ones."""
+
+    def profile(self) -> Profile:
+        return resolve_profile(self.organization.profile, self.profiles)
+
+
+def resolve_profile(name: str, custom: dict[str, dict[str, Any]]) -> Profile:
+    if name in custom:
+        return build_profile(name, custom[name])
+    if name in SHIPPED:
+        return shipped_profile(name)
+    known = ", ".join([*SHIPPED, *custom])
+    raise ConfigError("organization.profile", f"unknown profile {name!r} (known: {known})")
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Read and validate the file; the first problem becomes a ConfigError naming its key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "configuration file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not a UTF-8 text file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "missing"
+        raise ConfigError(_key(tuple(err["loc"])), msg) from None
+    for name, data in settings.profiles.items():
+        build_profile(name, data)
+    profile = settings.profile()
+    if settings.organization.flow is not None and settings.organization.flow not in profile.flows:
+        raise ConfigError("organization.flow", f"unknown flow {settings.organization.flow!r}")
+    return settings
