@@ -100,6 +100,9 @@ class CalendarSettings(_Section):
     def _some_work(self) -> CalendarSettings:
         if not any(getattr(self, d) for d in WEEKDAYS):
             raise ValueError("the weekly schedule has no working time at all")
+        both = sorted(set(self.extra_days_off) & set(self.workdays()))
+        if both:
+            raise ValueError(f"{both[0]} is both in extra_days_off and in extra_workdays")
         return self
 
     def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:

@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.clock import require_aware
 from domain.errors import RoleNotAllowed, StaleVersion, TransitionNotAllowed
 from domain.roles import Role
+
+if TYPE_CHECKING:
+    from domain.work import Approval, Assignment, Draft, Publication
 
 
 class Status(StrEnum):
@@ -59,6 +62,8 @@ OPEN = frozenset(Status) - TERMINAL
 
 
 class Action(StrEnum):
+    DETECT = "detect"
+    """Not a transition: the first history entry of every incident."""
     TAG = "tag"
     SEND_TO_HEAD = "send_to_head"
     HEAD_DECIDE = "head_decide"
@@ -298,6 +303,8 @@ class Incident:
     source: Source
     detected_at: datetime
     curator_id: int | None = None
+    number: str | None = None
+    """Human-readable number shown on cards and in reports."""
     status: Status = Status.NEW
     version: int = 0
     tags: Tags = field(default_factory=Tags)
@@ -305,22 +312,52 @@ class Incident:
     reaction: Reaction | None = None
     linked_ids: tuple[int, ...] = ()
     history: list[HistoryEntry] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
     extra_clauses: Mapping[str, str] = field(default_factory=dict)
     """Clauses from a profile written in configuration, keyed by action."""
 
     def __post_init__(self) -> None:
         require_aware(self.detected_at, "detected_at")
 
+    @classmethod
+    def detect(
+        cls,
+        *,
+        profile: str,
+        flow: str,
+        source: Source,
+        detected_at: datetime,
+        curator: Actor,
+        at: datetime,
+        tags: Tags | None = None,
+    ) -> Incident:
+        """A new incident whose history starts with its detection."""
+        require_aware(at, "at")
+        if detected_at > at:
+            raise ValueError("a message cannot be detected in the future")
+        incident = cls(id=None, profile=profile, flow=flow, source=source, detected_at=detected_at,
+                       curator_id=curator.person_id, tags=tags or Tags())
+        incident.history.append(HistoryEntry(
+            at=at, actor_id=curator.person_id, actor_roles=curator.roles, action=Action.DETECT,
+            from_status=Status.NEW, to_status=Status.NEW, clause=None,
+            payload=MappingProxyType({"detected_at": detected_at.isoformat()}),
+        ))
+        return incident
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
 
     def can(self, action: Action, roles: frozenset[Role]) -> bool:
-        transition = TRANSITIONS[action]
-        return self.status in transition.sources and bool(transition.roles & roles)
+        transition = TRANSITIONS.get(action)
+        return transition is not None and self.status in transition.sources and bool(transition.roles & roles)
 
     def clause_for(self, action: Action) -> str | None:
-        return self.extra_clauses.get(action) or TRANSITIONS[action].clauses.get(self.profile)
+        transition = TRANSITIONS.get(action)
+        return self.extra_clauses.get(action) or (transition.clauses.get(self.profile) if transition else None)
 
     def apply(
         self,
@@ -337,7 +374,9 @@ class Incident:
         on a card drawn before another change loses with `StaleVersion`.
         """
         require_aware(at, "at")
-        transition = TRANSITIONS[action]
+        transition = TRANSITIONS.get(action)
+        if transition is None:
+            raise TransitionNotAllowed(action, self.status)
         if expected_version is not None and expected_version != self.version:
             last = self.history[-1].actor_id if self.history else None
             raise StaleVersion(expected_version, self.version, last)

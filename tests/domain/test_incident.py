@@ -33,7 +33,7 @@ def actor(*roles: Role) -> Actor:
 ALL_ROLES = frozenset(Role)
 
 
-FORBIDDEN = [(s, a) for a in Action for s in Status if s not in TRANSITIONS[a].sources]
+FORBIDDEN = [(s, a) for a in TRANSITIONS for s in Status if s not in TRANSITIONS[a].sources]
 
 
 @pytest.mark.parametrize(("status", "action"), FORBIDDEN)
@@ -46,7 +46,7 @@ def test_every_forbidden_transition_is_refused_and_changes_nothing(status: Statu
     assert incident.history == []
 
 
-@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("action", list(TRANSITIONS))
 def test_every_transition_refuses_roles_it_does_not_name(action: Action) -> None:
     transition = TRANSITIONS[action]
     others = ALL_ROLES - transition.roles
@@ -58,7 +58,7 @@ def test_every_transition_refuses_roles_it_does_not_name(action: Action) -> None
     assert incident.history == []
 
 
-@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("action", list(TRANSITIONS))
 def test_every_allowed_transition_moves_and_appends_one_history_entry(action: Action) -> None:
     transition = TRANSITIONS[action]
     for source in transition.sources:
@@ -133,3 +133,21 @@ def test_whole_lipetsk_path_from_detection_to_closing() -> None:
     assert incident.status is Status.CLOSED
     assert [h.action for h in incident.history] == [a for a, _ in steps]
     assert incident.version == len(steps)
+
+
+def test_detection_is_the_first_history_entry_and_never_in_the_future() -> None:
+    curator = actor(Role.CURATOR)
+    incident = Incident.detect(profile="lipetsk", flow="default", source=Source("vk"),
+                               detected_at=T0 - timedelta(hours=1), curator=curator, at=T0)
+    assert [h.action for h in incident.history] == [Action.DETECT]
+    assert incident.status is Status.NEW and incident.version == 0
+    with pytest.raises(ValueError, match="future"):
+        Incident.detect(profile="lipetsk", flow="default", source=Source("vk"),
+                        detected_at=T0 + timedelta(minutes=1), curator=curator, at=T0)
+
+
+def test_detect_is_not_an_action_anyone_can_apply() -> None:
+    incident = make()
+    with pytest.raises(TransitionNotAllowed):
+        incident.apply(Action.DETECT, actor(Role.CURATOR), T0)
+    assert incident.history == []

@@ -1,0 +1,119 @@
+"""What the use cases need from storage. `storage/` implements these; tests have fakes.
+
+A unit of work spans one use-case call: repositories never commit, the use case does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.incident import HistoryEntry, Incident
+from domain.people import Department, StaffMember
+from domain.timers import OutboxMessage, ReminderKey, Timer
+
+
+class IncidentRepository(Protocol):
+    async def add(self, incident: Incident) -> Incident:
+        """Insert with its history, assignments and drafts; returns it with ids set."""
+        ...
+
+    async def get(self, incident_id: int) -> Incident | None: ...
+
+    async def update(self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]) -> None:
+        """Write the incident's state if it is still at `expected_version`, else `StaleVersion`.
+
+        Appends `new_history` (history is never rewritten)."""
+        ...
+
+    async def find_by_url(self, url: str) -> Sequence[Incident]: ...
+
+    async def find_by_author(self, author: str, since: datetime) -> Sequence[Incident]: ...
+
+    async def list_open(self, limit: int = 100) -> Sequence[Incident]: ...
+
+    async def erase_personal_data(self, incident_id: int) -> bool:
+        """Blank the author's data in the source (Gulkevichi 1.5); counts stay."""
+        ...
+
+    async def erase_personal_data_before(self, moment: datetime) -> int: ...
+
+
+class StaffRepository(Protocol):
+    async def add(self, member: StaffMember) -> StaffMember: ...
+
+    async def get(self, member_id: int) -> StaffMember | None: ...
+
+    async def by_telegram(self, telegram_id: int) -> StaffMember | None: ...
+
+    async def update(self, member: StaffMember) -> None: ...
+
+    async def in_department(self, department_id: int) -> Sequence[StaffMember]: ...
+
+    async def all(self) -> Sequence[StaffMember]: ...
+
+
+class DepartmentRepository(Protocol):
+    async def add(self, department: Department) -> Department: ...
+
+    async def get(self, department_id: int) -> Department | None: ...
+
+    async def all(self) -> Sequence[Department]: ...
+
+
+class TimerRepository(Protocol):
+    async def add(self, timer: Timer) -> Timer: ...
+
+    async def update(self, timer: Timer) -> None: ...
+
+    async def open_for(self, incident_id: int) -> Sequence[Timer]: ...
+
+    async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
+        """Open, unpaused timers whose due moment is at or before `now`, earliest first."""
+        ...
+
+
+class ReminderLog(Protocol):
+    async def record(self, key: ReminderKey, at: datetime) -> bool:
+        """True the first time a key is recorded; False if that reminder was already sent."""
+        ...
+
+
+class Outbox(Protocol):
+    async def add(self, message: OutboxMessage) -> OutboxMessage: ...
+
+    async def pending(self, limit: int = 100) -> Sequence[OutboxMessage]: ...
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None: ...
+
+    async def mark_failed(self, message_id: int, reason: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    incidents: IncidentRepository
+    staff: StaffRepository
+    departments: DepartmentRepository
+    timers: TimerRepository
+    reminders: ReminderLog
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,248 @@
+"""In-memory doubles of the storage ports, for use-case tests without a database."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from domain.errors import StaleVersion
+from domain.incident import OPEN, HistoryEntry, Incident, Source
+from domain.people import Department, StaffMember
+from domain.timers import OutboxMessage, ReminderKey, Timer
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("a clock gives aware moments")
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def move(self, delta: timedelta) -> None:
+        self._now += delta
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+
+
+class FakeStore:
+    """What a database would hold; shared by every unit of work of one test."""
+
+    def __init__(self) -> None:
+        self.incidents: dict[int, Incident] = {}
+        self.staff: dict[int, StaffMember] = {}
+        self.departments: dict[int, Department] = {}
+        self.timers: dict[int, Timer] = {}
+        self.reminders: dict[ReminderKey, datetime] = {}
+        self.outbox: dict[int, OutboxMessage] = {}
+        self.next_id = 1
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class _Incidents:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, incident: Incident) -> Incident:
+        stored = copy.deepcopy(incident)
+        stored.id = self.uow.data.new_id()
+        self.uow.data.incidents[stored.id] = stored
+        return copy.deepcopy(stored)
+
+    async def get(self, incident_id: int) -> Incident | None:
+        found = self.uow.data.incidents.get(incident_id)
+        return copy.deepcopy(found) if found else None
+
+    async def update(self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]) -> None:
+        assert incident.id is not None
+        current = self.uow.data.incidents[incident.id]
+        committed = self.uow.store.incidents.get(incident.id, current)
+        if committed.version != current.version:
+            current = committed
+        if current.version != expected_version:
+            last = current.history[-1].actor_id if current.history else None
+            raise StaleVersion(expected_version, current.version, last)
+        stored = copy.deepcopy(incident)
+        stored.history = [*current.history, *new_history]
+        self.uow.data.incidents[incident.id] = stored
+
+    async def find_by_url(self, url: str) -> Sequence[Incident]:
+        return [copy.deepcopy(i) for i in self.uow.data.incidents.values() if i.source.url == url]
+
+    async def find_by_author(self, author: str, since: datetime) -> Sequence[Incident]:
+        return [copy.deepcopy(i) for i in self.uow.data.incidents.values()
+                if i.source.author == author and i.detected_at >= since]
+
+    async def list_open(self, limit: int = 100) -> Sequence[Incident]:
+        items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
+        return [copy.deepcopy(i) for i in sorted(items, key=lambda i: i.detected_at)[:limit]]
+
+    async def erase_personal_data(self, incident_id: int) -> bool:
+        found = self.uow.data.incidents.get(incident_id)
+        if found is None:
+            return False
+        found.source = _erased(found.source)
+        return True
+
+    async def erase_personal_data_before(self, moment: datetime) -> int:
+        count = 0
+        for incident in self.uow.data.incidents.values():
+            if incident.detected_at < moment and incident.source.author is not None:
+                incident.source = _erased(incident.source)
+                count += 1
+        return count
+
+
+def _erased(source: Source) -> Source:
+    return replace(source, author=None, text="", url=None, media=())
+
+
+class _Staff:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, member: StaffMember) -> StaffMember:
+        stored = replace(member, id=self.uow.data.new_id())
+        assert stored.id is not None
+        self.uow.data.staff[stored.id] = stored
+        return stored
+
+    async def get(self, member_id: int) -> StaffMember | None:
+        return self.uow.data.staff.get(member_id)
+
+    async def by_telegram(self, telegram_id: int) -> StaffMember | None:
+        return next((m for m in self.uow.data.staff.values() if m.telegram_id == telegram_id), None)
+
+    async def update(self, member: StaffMember) -> None:
+        assert member.id is not None
+        self.uow.data.staff[member.id] = member
+
+    async def in_department(self, department_id: int) -> Sequence[StaffMember]:
+        return [m for m in self.uow.data.staff.values() if m.department_id == department_id]
+
+    async def all(self) -> Sequence[StaffMember]:
+        return list(self.uow.data.staff.values())
+
+
+class _Departments:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, department: Department) -> Department:
+        stored = replace(department, id=self.uow.data.new_id())
+        assert stored.id is not None
+        self.uow.data.departments[stored.id] = stored
+        return stored
+
+    async def get(self, department_id: int) -> Department | None:
+        return self.uow.data.departments.get(department_id)
+
+    async def all(self) -> Sequence[Department]:
+        return list(self.uow.data.departments.values())
+
+
+class _Timers:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, timer: Timer) -> Timer:
+        stored = copy.deepcopy(timer)
+        stored.id = self.uow.data.new_id()
+        self.uow.data.timers[stored.id] = stored
+        return copy.deepcopy(stored)
+
+    async def update(self, timer: Timer) -> None:
+        assert timer.id is not None
+        self.uow.data.timers[timer.id] = copy.deepcopy(timer)
+
+    async def open_for(self, incident_id: int) -> Sequence[Timer]:
+        return [copy.deepcopy(t) for t in self.uow.data.timers.values()
+                if t.incident_id == incident_id and t.is_open]
+
+    async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
+        items = [t for t in self.uow.data.timers.values()
+                 if t.is_open and t.due_at is not None and t.due_at <= now and not t.is_paused]
+        return [copy.deepcopy(t) for t in sorted(items, key=lambda t: t.due_at or now)[:limit]]
+
+
+class _Reminders:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def record(self, key: ReminderKey, at: datetime) -> bool:
+        if key in self.uow.data.reminders:
+            return False
+        self.uow.data.reminders[key] = at
+        return True
+
+
+class _Outbox:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, message: OutboxMessage) -> OutboxMessage:
+        stored = replace(message, id=self.uow.data.new_id())
+        assert stored.id is not None
+        self.uow.data.outbox[stored.id] = stored
+        return stored
+
+    async def pending(self, limit: int = 100) -> Sequence[OutboxMessage]:
+        items = [m for m in self.uow.data.outbox.values() if m.sent_at is None and m.failed is None]
+        return sorted(items, key=lambda m: m.id or 0)[:limit]
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None:
+        self.uow.data.outbox[message_id] = replace(self.uow.data.outbox[message_id], sent_at=at)
+
+    async def mark_failed(self, message_id: int, reason: str) -> None:
+        self.uow.data.outbox[message_id] = replace(self.uow.data.outbox[message_id], failed=reason)
+
+
+class FakeUnitOfWork:
+    """Changes go to a copy of the store and replace it on commit, like a transaction."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.data = store
+        self.committed = False
+        self.incidents = _Incidents(self)
+        self.staff = _Staff(self)
+        self.departments = _Departments(self)
+        self.timers = _Timers(self)
+        self.reminders = _Reminders(self)
+        self.outbox = _Outbox(self)
+
+    async def __aenter__(self) -> Self:
+        self.data = copy.deepcopy(self.store)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    async def commit(self) -> None:
+        self.store.__dict__.update(self.data.__dict__)
+        self.data = copy.deepcopy(self.store)
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self.data = copy.deepcopy(self.store)
+
+
+def fake_uow_factory(store: FakeStore) -> Callable[[], FakeUnitOfWork]:
+    return lambda: FakeUnitOfWork(store)
+
+
+EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
