@@ -20,6 +20,7 @@ from bot.rulers import build_rulers, build_working_time
 from domain.errors import ConfigError
 from domain.incident import Importance
 from domain.timeline import TimelineEntry, timeline
+from domain.worktime import uncovered_years_message
 
 EXIT_BAD_INPUT = 2
 DEFAULT_CONFIG = "config.toml"
@@ -64,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     between.add_argument("--start", required=True)
     between.add_argument("--end", required=True)
 
-    dl = sub.add_parser("deadlines", help="the profile's timeline for a message detected at a moment")
+    dl = sub.add_parser(
+        "deadlines", help="the profile's timeline for a message detected at a moment"
+    )
     _config_arg(dl)
     dl.add_argument("--detected", required=True)
     dl.add_argument("--flow")
@@ -80,7 +83,9 @@ def parse_moment(text: str, what: str) -> datetime:
     except ValueError:
         raise BadInput(f"{what}: not an ISO 8601 moment: {text!r}") from None
     if moment.tzinfo is None:
-        raise BadInput(f"{what}: give a UTC offset, for example {text}+03:00 (a naive time is ambiguous)")
+        raise BadInput(
+            f"{what}: give a UTC offset, for example {text}+03:00 (a naive time is ambiguous)"
+        )
     return moment
 
 
@@ -109,29 +114,13 @@ def cmd_worktime(args: argparse.Namespace) -> int:
             if minutes < 0:
                 raise BadInput("--minutes/--hours: a duration cannot be negative")
             result = wt.add(start, timedelta(minutes=minutes))
-        _warn_uncovered(wt.uncovered_years(start, result))
         print(result.astimezone(zone).isoformat())
         return 0
     end = parse_moment(args.end, "--end")
     if end < start:
         raise BadInput("--end: the end is before the start")
-    _warn_uncovered(wt.uncovered_years(start, end))
     print(_minutes(wt.between(start, end)))
     return 0
-
-
-def _uncovered_message(years: Sequence[int]) -> str:
-    listed = ", ".join(str(y) for y in years)
-    return (
-        f"no production calendar decree is known for {listed}: only the statutory holidays "
-        f"(art. 112) are used; add transfers with calendar.extra_days_off and "
-        f"calendar.extra_workdays, or update the 'holidays' package"
-    )
-
-
-def _warn_uncovered(years: Sequence[int]) -> None:
-    if years:
-        print(f"warning: {_uncovered_message(years)}", file=sys.stderr)
 
 
 def cmd_deadlines(args: argparse.Namespace) -> int:
@@ -139,7 +128,11 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     profile = settings.profile()
     flow = profile.flow(args.flow or settings.organization.flow)
     detected = parse_moment(args.detected, "--detected")
-    external = parse_moment(args.external_deadline, "--external-deadline") if args.external_deadline else None
+    external = (
+        parse_moment(args.external_deadline, "--external-deadline")
+        if args.external_deadline
+        else None
+    )
     if external is not None and external < detected:
         raise BadInput("--external-deadline: the deadline is before the detection")
     importance = Importance(args.importance)
@@ -156,7 +149,7 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
             "importance": importance.value,
             "external_deadline": external.astimezone(zone).isoformat() if external else None,
             "timers": [_entry_json(e, zone) for e in entries],
-            "warnings": [_uncovered_message(uncovered)] if uncovered else [],
+            "warnings": [uncovered_years_message(uncovered)] if uncovered else [],
         }
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
@@ -166,8 +159,7 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     for e in entries:
         print(_entry_line(e, zone))
     if uncovered:
-        print(f"WARNING: {_uncovered_message(uncovered)}")
-        _warn_uncovered(uncovered)
+        print(f"WARNING: {uncovered_years_message(uncovered)}")
     return 0
 
 
@@ -210,6 +202,7 @@ def _entry_json(e: TimelineEntry, zone: Any) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         args = build_parser().parse_args(argv)
         if args.command == "worktime":
@@ -217,9 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "deadlines":
             return cmd_deadlines(args)
         settings = _settings(args.config)
-        from bot.main import run_bot
-
-        return run_bot(settings)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -229,6 +219,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        logging.getLogger("otklik").info("stopped")
-        return 0
+    from bot.main import run_bot
+
+    return run_bot(settings)

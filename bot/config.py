@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +30,7 @@ class _Section(BaseModel):
 
 
 def parse_interval(text: str) -> tuple[int, int]:
-    """"09:00-13:00" → (540, 780) minutes from local midnight; "24:00" may end a day."""
+    """ "09:00-13:00" → (540, 780) minutes from local midnight; "24:00" may end a day."""
     m = _INTERVAL.match(text)
     if not m:
         raise ValueError(f"bad interval {text!r}: write it like '09:00-13:00'")
@@ -81,7 +82,7 @@ class CalendarSettings(_Section):
     @classmethod
     def _intervals(cls, value: list[str]) -> list[str]:
         parsed = sorted(parse_interval(v) for v in value)
-        for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+        for (_, end), (start, _) in pairwise(parsed):
             if start < end:
                 raise ValueError("intervals overlap")
         return value

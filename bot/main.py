@@ -39,11 +39,18 @@ async def _serve(settings: Settings, token: str) -> None:
     dp = build_dispatcher(settings)
     try:
         me = await bot.get_me()
-        log.info("bot @%s started for %s (profile %s)", me.username, settings.organization.name,
-                 settings.organization.profile)
-        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()])
-        await dp.start_polling(bot, polling_timeout=settings.telegram.polling_timeout,
-                               handle_signals=True)
+        log.info(
+            "bot @%s started for %s (profile %s)",
+            me.username,
+            settings.organization.name,
+            settings.organization.profile,
+        )
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
+        )
+        await dp.start_polling(
+            bot, polling_timeout=settings.telegram.polling_timeout, handle_signals=True
+        )
     finally:
         await bot.session.close()
 

@@ -28,4 +28,6 @@ def build_working_time(settings: Settings) -> WorkingTime:
 
 
 def build_rulers(settings: Settings) -> Rulers:
-    return Rulers(working=build_working_time(settings), calendar=CalendarTime(settings.organization.zone))
+    return Rulers(
+        working=build_working_time(settings), calendar=CalendarTime(settings.organization.zone)
+    )

@@ -56,7 +56,13 @@ class Status(StrEnum):
 
 
 TERMINAL = frozenset(
-    {Status.CLOSED, Status.NOT_SUBJECT, Status.NO_REACTION, Status.CONVERTED, Status.PASSED_EXTERNAL}
+    {
+        Status.CLOSED,
+        Status.NOT_SUBJECT,
+        Status.NO_REACTION,
+        Status.CONVERTED,
+        Status.PASSED_EXTERNAL,
+    }
 )
 OPEN = frozenset(Status) - TERMINAL
 
@@ -101,7 +107,9 @@ class Importance(StrEnum):
     ORDINARY = "ordinary"
     HIGH = "high"
     SIGNIFICANT = "significant"
-    """Socially significant: the head is told at once (Lipetsk 21-22, Myasnikovsky 13, Barnaul 12)."""
+    """Socially significant: the head is told at once.
+
+    Lipetsk 21-22, Myasnikovsky 13, Barnaul 12."""
 
 
 class Outcome(StrEnum):
@@ -154,93 +162,256 @@ def _t(
     summary: str,
     **clauses: str,
 ) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), _clauses(**clauses), summary)
+    return Transition(
+        action, frozenset(sources), target, frozenset(roles), _clauses(**clauses), summary
+    )
 
 
 TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
     {
         t.action: t
         for t in (
-            _t(Action.TAG, {S.NEW, S.AWAITING_DECISION, S.DECIDED, S.RETURNED}, None, _CURATORS,
-               "tag topic, location and importance; changeable until assignment",
-               lipetsk="п. 6", bor="п. 6", gulkevichi="п. 3.1.1", myasnikovsky="п. 7",
-               barnaul="п. 4"),
-            _t(Action.SEND_TO_HEAD, {S.NEW, S.RETURNED}, S.AWAITING_DECISION, _CURATORS,
-               "pass to the head for a decision on whether and how to react",
-               bor="п. 6", gulkevichi="п. 3.1.1, 3.2.1"),
-            _t(Action.HEAD_DECIDE, {S.AWAITING_DECISION}, S.DECIDED, {R.HEAD, R.DEPUTY_HEAD},
-               "the head names the department or person",
-               bor="п. 6", gulkevichi="п. 3.1.1, 3.2.1"),
-            _t(Action.HEAD_NO_REACTION, {S.AWAITING_DECISION}, S.NO_REACTION,
-               {R.HEAD, R.DEPUTY_HEAD}, "the head decides no reaction is needed, with a reason",
-               bor="п. 6", gulkevichi="п. 3.1.1"),
-            _t(Action.ASSIGN, {S.NEW, S.DECIDED, S.RETURNED}, S.ASSIGNED,
-               _CURATORS | {R.HEAD, R.DEPUTY_HEAD},
-               "route to one department or person, or several in order for a joint answer",
-               lipetsk="п. 6, 14", bor="п. 6", gulkevichi="п. 3.1.1, 3.2.1", myasnikovsky="п. 7",
-               barnaul="п. 4"),
-            _t(Action.REASSIGN, _WITH_DEPARTMENT, None, _CURATORS | {R.DEPARTMENT_LEAD},
-               "hand to another executor (a substitute during absence)", lipetsk="п. 5.2"),
-            _t(Action.ACCEPT, {S.ASSIGNED}, S.IN_WORK, _DRAFTERS, "the executor accepts",
-               barnaul="п. 5"),
-            _t(Action.RETURN_NOT_COMPETENT, {S.ASSIGNED, S.IN_WORK}, S.RETURNED, _DRAFTERS,
-               "\"not our competence\": back to the curator with a reason",
-               lipetsk="п. 7", bor="п. 7", barnaul="п. 5"),
-            _t(Action.PASS_TO_EXTERNAL, {S.NEW, S.RETURNED, S.DECIDED}, S.PASSED_EXTERNAL,
-               _CURATORS, "outside the administration's competence: to the external curator",
-               barnaul="п. 4, 9", gulkevichi="п. 3.2", myasnikovsky="п. 7"),
-            _t(Action.MARK_NOT_SUBJECT, _BEFORE_ASSIGNMENT | _WITH_DEPARTMENT, S.NOT_SUBJECT,
-               _CURATORS, "not subject to answer, with the reason",
-               lipetsk="п. 17", bor="п. 14", gulkevichi="п. 3.7", barnaul="п. 9"),
-            _t(Action.LINK_REPEATED, OPEN, None, _CURATORS,
-               "link an earlier incident on the same question (a repeated message)",
-               lipetsk="п. 15", bor="п. 12", gulkevichi="п. 3.4", myasnikovsky="п. 11"),
-            _t(Action.SUBMIT_PART, {S.IN_WORK}, None, _DRAFTERS,
-               "a department's part of a joint answer", lipetsk="п. 14", barnaul="п. 5"),
-            _t(Action.SUBMIT_DRAFT, {S.IN_WORK, S.REVISION, S.AWAITING_FINAL}, S.UNDER_APPROVAL,
-               _DRAFTERS | _CURATORS,
-               "submit a draft: final, intermediate or clarification request",
-               lipetsk="п. 9", bor="п. 9", gulkevichi="п. 3.1.2, 3.2.2", myasnikovsky="п. 10",
-               barnaul="п. 5, 6"),
-            _t(Action.APPROVE_STEP, {S.UNDER_APPROVAL}, None,
-               {R.SUPERVISING_DEPUTY, R.DEPARTMENT_LEAD, R.CURATOR, R.HEAD, R.DEPUTY_HEAD},
-               "one approver of the chain agrees; the next one gets the draft",
-               gulkevichi="п. 3.1.3, 3.2.3", barnaul="п. 5"),
-            _t(Action.APPROVE, {S.UNDER_APPROVAL}, S.APPROVED,
-               {R.CURATOR, R.HEAD, R.DEPUTY_HEAD, R.DEPARTMENT_LEAD, R.SUPERVISING_DEPUTY},
-               "the last approver of the chain agrees (or the curator records the external one)",
-               lipetsk="п. 10", bor="п. 9", gulkevichi="п. 3.1.7, 3.2.6", myasnikovsky="п. 10",
-               barnaul="п. 6"),
-            _t(Action.REQUEST_REVISION, {S.UNDER_APPROVAL}, S.REVISION,
-               {R.CURATOR, R.HEAD, R.DEPUTY_HEAD, R.DEPARTMENT_LEAD, R.SUPERVISING_DEPUTY},
-               "send the draft back for revision with a reason",
-               lipetsk="п. 10, 11", gulkevichi="п. 3.1.4, 3.2.4", myasnikovsky="п. 10",
-               barnaul="п. 6"),
-            _t(Action.PUBLISH_FINAL, {S.APPROVED}, S.PUBLISHED, _DRAFTERS | _CURATORS,
-               "the final answer is published where the post was",
-               lipetsk="п. 12", bor="п. 10", gulkevichi="п. 3.1.7, 3.5", myasnikovsky="п. 10",
-               barnaul="п. 7, 8"),
-            _t(Action.PUBLISH_INTERMEDIATE, {S.APPROVED}, S.AWAITING_FINAL, _DRAFTERS | _CURATORS,
-               "an intermediate answer is published; the final one is due in 7 working days",
-               lipetsk="п. 13", bor="п. 11", gulkevichi="п. 3.3"),
-            _t(Action.PUBLISH_CLARIFICATION, {S.APPROVED}, S.CLARIFICATION, _DRAFTERS | _CURATORS,
-               "a clarification request is published; the answer clock stops",
-               lipetsk="п. 9", bor="п. 9", gulkevichi="п. 3.1.2", barnaul="п. 9"),
-            _t(Action.PUBLICATION_FAILED, {S.APPROVED}, None, _DRAFTERS | _CURATORS,
-               "the answer cannot be published where the post was; the external curator is told",
-               barnaul="п. 8"),
-            _t(Action.AUTHOR_REPLIED, {S.CLARIFICATION}, S.IN_WORK, _CURATORS,
-               "the author answered the clarification request; the clock runs again",
-               gulkevichi="п. 3.1.2"),
-            _t(Action.AUTHOR_SILENT, {S.CLARIFICATION}, S.CLOSED, _CURATORS | {R.SYSTEM},
-               "the author stayed silent past the configured period", gulkevichi="п. 3.1.2"),
-            _t(Action.CONVERT_59FZ, OPEN - {S.PUBLISHED, S.UNDER_APPROVAL, S.APPROVED},
-               S.CONVERTED, _CURATORS,
-               "converted into an official citizen appeal under 59-FZ", gulkevichi="п. 3.9"),
-            _t(Action.CLOSE, {S.PUBLISHED}, S.CLOSED, _CURATORS | {R.SYSTEM},
-               "close with the outcome and, optionally, the author's reaction"),
-            _t(Action.RECORD_REACTION, {S.CLOSED, S.PUBLISHED}, None, _CURATORS,
-               "record the author's reaction (satisfied, neutral, dissatisfied)"),
+            _t(
+                Action.TAG,
+                {S.NEW, S.AWAITING_DECISION, S.DECIDED, S.RETURNED},
+                None,
+                _CURATORS,
+                "tag topic, location and importance; changeable until assignment",
+                lipetsk="п. 6",
+                bor="п. 6",
+                gulkevichi="п. 3.1.1",
+                myasnikovsky="п. 7",
+                barnaul="п. 4",
+            ),
+            _t(
+                Action.SEND_TO_HEAD,
+                {S.NEW, S.RETURNED},
+                S.AWAITING_DECISION,
+                _CURATORS,
+                "pass to the head for a decision on whether and how to react",
+                bor="п. 6",
+                gulkevichi="п. 3.1.1, 3.2.1",
+            ),
+            _t(
+                Action.HEAD_DECIDE,
+                {S.AWAITING_DECISION},
+                S.DECIDED,
+                {R.HEAD, R.DEPUTY_HEAD},
+                "the head names the department or person",
+                bor="п. 6",
+                gulkevichi="п. 3.1.1, 3.2.1",
+            ),
+            _t(
+                Action.HEAD_NO_REACTION,
+                {S.AWAITING_DECISION},
+                S.NO_REACTION,
+                {R.HEAD, R.DEPUTY_HEAD},
+                "the head decides no reaction is needed, with a reason",
+                bor="п. 6",
+                gulkevichi="п. 3.1.1",
+            ),
+            _t(
+                Action.ASSIGN,
+                {S.NEW, S.DECIDED, S.RETURNED},
+                S.ASSIGNED,
+                _CURATORS | {R.HEAD, R.DEPUTY_HEAD},
+                "route to one department or person, or several in order for a joint answer",
+                lipetsk="п. 6, 14",
+                bor="п. 6",
+                gulkevichi="п. 3.1.1, 3.2.1",
+                myasnikovsky="п. 7",
+                barnaul="п. 4",
+            ),
+            _t(
+                Action.REASSIGN,
+                _WITH_DEPARTMENT,
+                None,
+                _CURATORS | {R.DEPARTMENT_LEAD},
+                "hand to another executor (a substitute during absence)",
+                lipetsk="п. 5.2",
+            ),
+            _t(
+                Action.ACCEPT,
+                {S.ASSIGNED},
+                S.IN_WORK,
+                _DRAFTERS,
+                "the executor accepts",
+                barnaul="п. 5",
+            ),
+            _t(
+                Action.RETURN_NOT_COMPETENT,
+                {S.ASSIGNED, S.IN_WORK},
+                S.RETURNED,
+                _DRAFTERS,
+                '"not our competence": back to the curator with a reason',
+                lipetsk="п. 7",
+                bor="п. 7",
+                barnaul="п. 5",
+            ),
+            _t(
+                Action.PASS_TO_EXTERNAL,
+                {S.NEW, S.RETURNED, S.DECIDED},
+                S.PASSED_EXTERNAL,
+                _CURATORS,
+                "outside the administration's competence: to the external curator",
+                barnaul="п. 4, 9",
+                gulkevichi="п. 3.2",
+                myasnikovsky="п. 7",
+            ),
+            _t(
+                Action.MARK_NOT_SUBJECT,
+                _BEFORE_ASSIGNMENT | _WITH_DEPARTMENT,
+                S.NOT_SUBJECT,
+                _CURATORS,
+                "not subject to answer, with the reason",
+                lipetsk="п. 17",
+                bor="п. 14",
+                gulkevichi="п. 3.7",
+                barnaul="п. 9",
+            ),
+            _t(
+                Action.LINK_REPEATED,
+                OPEN,
+                None,
+                _CURATORS,
+                "link an earlier incident on the same question (a repeated message)",
+                lipetsk="п. 15",
+                bor="п. 12",
+                gulkevichi="п. 3.4",
+                myasnikovsky="п. 11",
+            ),
+            _t(
+                Action.SUBMIT_PART,
+                {S.IN_WORK},
+                None,
+                _DRAFTERS,
+                "a department's part of a joint answer",
+                lipetsk="п. 14",
+                barnaul="п. 5",
+            ),
+            _t(
+                Action.SUBMIT_DRAFT,
+                {S.IN_WORK, S.REVISION, S.AWAITING_FINAL},
+                S.UNDER_APPROVAL,
+                _DRAFTERS | _CURATORS,
+                "submit a draft: final, intermediate or clarification request",
+                lipetsk="п. 9",
+                bor="п. 9",
+                gulkevichi="п. 3.1.2, 3.2.2",
+                myasnikovsky="п. 10",
+                barnaul="п. 5, 6",
+            ),
+            _t(
+                Action.APPROVE_STEP,
+                {S.UNDER_APPROVAL},
+                None,
+                {R.SUPERVISING_DEPUTY, R.DEPARTMENT_LEAD, R.CURATOR, R.HEAD, R.DEPUTY_HEAD},
+                "one approver of the chain agrees; the next one gets the draft",
+                gulkevichi="п. 3.1.3, 3.2.3",
+                barnaul="п. 5",
+            ),
+            _t(
+                Action.APPROVE,
+                {S.UNDER_APPROVAL},
+                S.APPROVED,
+                {R.CURATOR, R.HEAD, R.DEPUTY_HEAD, R.DEPARTMENT_LEAD, R.SUPERVISING_DEPUTY},
+                "the last approver of the chain agrees (or the curator records the external one)",
+                lipetsk="п. 10",
+                bor="п. 9",
+                gulkevichi="п. 3.1.7, 3.2.6",
+                myasnikovsky="п. 10",
+                barnaul="п. 6",
+            ),
+            _t(
+                Action.REQUEST_REVISION,
+                {S.UNDER_APPROVAL},
+                S.REVISION,
+                {R.CURATOR, R.HEAD, R.DEPUTY_HEAD, R.DEPARTMENT_LEAD, R.SUPERVISING_DEPUTY},
+                "send the draft back for revision with a reason",
+                lipetsk="п. 10, 11",
+                gulkevichi="п. 3.1.4, 3.2.4",
+                myasnikovsky="п. 10",
+                barnaul="п. 6",
+            ),
+            _t(
+                Action.PUBLISH_FINAL,
+                {S.APPROVED},
+                S.PUBLISHED,
+                _DRAFTERS | _CURATORS,
+                "the final answer is published where the post was",
+                lipetsk="п. 12",
+                bor="п. 10",
+                gulkevichi="п. 3.1.7, 3.5",
+                myasnikovsky="п. 10",
+                barnaul="п. 7, 8",
+            ),
+            _t(
+                Action.PUBLISH_INTERMEDIATE,
+                {S.APPROVED},
+                S.AWAITING_FINAL,
+                _DRAFTERS | _CURATORS,
+                "an intermediate answer is published; the final one is due in 7 working days",
+                lipetsk="п. 13",
+                bor="п. 11",
+                gulkevichi="п. 3.3",
+            ),
+            _t(
+                Action.PUBLISH_CLARIFICATION,
+                {S.APPROVED},
+                S.CLARIFICATION,
+                _DRAFTERS | _CURATORS,
+                "a clarification request is published; the answer clock stops",
+                lipetsk="п. 9",
+                bor="п. 9",
+                gulkevichi="п. 3.1.2",
+                barnaul="п. 9",
+            ),
+            _t(
+                Action.PUBLICATION_FAILED,
+                {S.APPROVED},
+                None,
+                _DRAFTERS | _CURATORS,
+                "the answer cannot be published where the post was; the external curator is told",
+                barnaul="п. 8",
+            ),
+            _t(
+                Action.AUTHOR_REPLIED,
+                {S.CLARIFICATION},
+                S.IN_WORK,
+                _CURATORS,
+                "the author answered the clarification request; the clock runs again",
+                gulkevichi="п. 3.1.2",
+            ),
+            _t(
+                Action.AUTHOR_SILENT,
+                {S.CLARIFICATION},
+                S.CLOSED,
+                _CURATORS | {R.SYSTEM},
+                "the author stayed silent past the configured period",
+                gulkevichi="п. 3.1.2",
+            ),
+            _t(
+                Action.CONVERT_59FZ,
+                OPEN - {S.PUBLISHED, S.UNDER_APPROVAL, S.APPROVED},
+                S.CONVERTED,
+                _CURATORS,
+                "converted into an official citizen appeal under 59-FZ",
+                gulkevichi="п. 3.9",
+            ),
+            _t(
+                Action.CLOSE,
+                {S.PUBLISHED},
+                S.CLOSED,
+                _CURATORS | {R.SYSTEM},
+                "close with the outcome and, optionally, the author's reaction",
+            ),
+            _t(
+                Action.RECORD_REACTION,
+                {S.CLOSED, S.PUBLISHED},
+                None,
+                _CURATORS,
+                "record the author's reaction (satisfied, neutral, dissatisfied)",
+            ),
         )
     }
 )
@@ -338,13 +509,27 @@ class Incident:
         require_aware(at, "at")
         if detected_at > at:
             raise ValueError("a message cannot be detected in the future")
-        incident = cls(id=None, profile=profile, flow=flow, source=source, detected_at=detected_at,
-                       curator_id=curator.person_id, tags=tags or Tags())
-        incident.history.append(HistoryEntry(
-            at=at, actor_id=curator.person_id, actor_roles=curator.roles, action=Action.DETECT,
-            from_status=Status.NEW, to_status=Status.NEW, clause=None,
-            payload=MappingProxyType({"detected_at": detected_at.isoformat()}),
-        ))
+        incident = cls(
+            id=None,
+            profile=profile,
+            flow=flow,
+            source=source,
+            detected_at=detected_at,
+            curator_id=curator.person_id,
+            tags=tags or Tags(),
+        )
+        incident.history.append(
+            HistoryEntry(
+                at=at,
+                actor_id=curator.person_id,
+                actor_roles=curator.roles,
+                action=Action.DETECT,
+                from_status=Status.NEW,
+                to_status=Status.NEW,
+                clause=None,
+                payload=MappingProxyType({"detected_at": detected_at.isoformat()}),
+            )
+        )
         return incident
 
     @property
@@ -353,11 +538,17 @@ class Incident:
 
     def can(self, action: Action, roles: frozenset[Role]) -> bool:
         transition = TRANSITIONS.get(action)
-        return transition is not None and self.status in transition.sources and bool(transition.roles & roles)
+        return (
+            transition is not None
+            and self.status in transition.sources
+            and bool(transition.roles & roles)
+        )
 
     def clause_for(self, action: Action) -> str | None:
         transition = TRANSITIONS.get(action)
-        return self.extra_clauses.get(action) or (transition.clauses.get(self.profile) if transition else None)
+        return self.extra_clauses.get(action) or (
+            transition.clauses.get(self.profile) if transition else None
+        )
 
     def apply(
         self,

@@ -22,7 +22,9 @@ class IncidentRepository(Protocol):
 
     async def get(self, incident_id: int) -> Incident | None: ...
 
-    async def update(self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]) -> None:
+    async def update(
+        self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]
+    ) -> None:
         """Write the incident's state if it is still at `expected_version`, else `StaleVersion`.
 
         Appends `new_history` (history is never rewritten)."""

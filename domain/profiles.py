@@ -1,8 +1,8 @@
 """Regulation profiles: data, not code.
 
-The five shipped acts live in `domain/profile_data/*.toml`; an administration with another act writes
-its own profile under `[profiles.NAME]` in the configuration file, in the same shape (optionally
-`extends = "lipetsk"` and only what differs). Validation names the bad key.
+The five shipped acts live in `domain/profile_data/*.toml`; an administration with another act
+writes its own profile under `[profiles.NAME]` in the configuration file, in the same shape
+(optionally `extends = "lipetsk"` and only what differs). Validation names the bad key.
 """
 
 from __future__ import annotations
@@ -138,21 +138,43 @@ class Profile:
             return self.flows[key]
         except KeyError:
             known = ", ".join(sorted(self.flows))
-            raise ConfigError("flow", f"unknown flow {key!r} of profile {self.name!r} (known: {known})") from None
+            raise ConfigError(
+                "flow", f"unknown flow {key!r} of profile {self.name!r} (known: {known})"
+            ) from None
 
 
 SHIPPED = ("lipetsk", "bor", "gulkevichi", "myasnikovsky", "barnaul")
 
 _PROFILE_KEYS = {
-    "extends", "title", "act", "approval_chain", "publisher", "competence_return_by",
-    "department_lead", "supervising_deputy", "joint_answer_by", "significant_alert",
-    "not_subject_to_external", "emergency_on_days_off", "reports", "flows", "default_flow",
+    "extends",
+    "title",
+    "act",
+    "approval_chain",
+    "publisher",
+    "competence_return_by",
+    "department_lead",
+    "supervising_deputy",
+    "joint_answer_by",
+    "significant_alert",
+    "not_subject_to_external",
+    "emergency_on_days_off",
+    "reports",
+    "flows",
+    "default_flow",
     "clauses",
 }
 _FLOW_KEYS = {"title", "head_decision", "external_curator", "timers"}
 _TIMER_KEYS = {
-    "clause", "holder", "start", "before", "length", "clock", "breach", "set_by_curator",
-    "external_governs", "note",
+    "clause",
+    "holder",
+    "start",
+    "before",
+    "length",
+    "clock",
+    "breach",
+    "set_by_curator",
+    "external_governs",
+    "note",
 }
 _REPORT_KEYS = {"period", "clause"}
 
@@ -160,7 +182,9 @@ _REPORT_KEYS = {"period", "clause"}
 def load_shipped(name: str) -> dict[str, Any]:
     """The raw data of a shipped profile, as its TOML file has it."""
     if name not in SHIPPED:
-        raise ConfigError("organization.profile", f"unknown profile {name!r} (shipped: {', '.join(SHIPPED)})")
+        raise ConfigError(
+            "organization.profile", f"unknown profile {name!r} (shipped: {', '.join(SHIPPED)})"
+        )
     text = resources.files("domain.profile_data").joinpath(f"{name}.toml").read_text("utf-8")
     return tomllib.loads(text)
 
@@ -176,8 +200,10 @@ def build_profile(name: str, data: Mapping[str, Any], key: str | None = None) ->
     flows_raw = _table(data, "flows", where)
     if not flows_raw:
         raise ConfigError(f"{where}.flows", "a profile needs at least one flow")
-    flows = {fname: _flow(fname, _table(flows_raw, fname, f"{where}.flows"), f"{where}.flows.{fname}")
-             for fname in flows_raw}
+    flows = {
+        fname: _flow(fname, _table(flows_raw, fname, f"{where}.flows"), f"{where}.flows.{fname}")
+        for fname in flows_raw
+    }
     default_flow = _str(data, "default_flow", where, default=next(iter(flows)))
     if default_flow not in flows:
         raise ConfigError(f"{where}.default_flow", f"unknown flow {default_flow!r}")
@@ -193,8 +219,11 @@ def build_profile(name: str, data: Mapping[str, Any], key: str | None = None) ->
         if not isinstance(item, Mapping):
             raise ConfigError(rkey, "must be a table with period and clause")
         _no_unknown(item, _REPORT_KEYS, rkey)
-        reports.append(ReportSpec(_enum(ReportPeriod, item, "period", rkey),
-                                  _str(item, "clause", rkey, default="")))
+        reports.append(
+            ReportSpec(
+                _enum(ReportPeriod, item, "period", rkey), _str(item, "clause", rkey, default="")
+            )
+        )
     chain = _roles(data, "approval_chain", where)
     if not chain:
         raise ConfigError(f"{where}.approval_chain", "name at least one approver")
@@ -207,8 +236,9 @@ def build_profile(name: str, data: Mapping[str, Any], key: str | None = None) ->
         competence_return_by=_role(data, "competence_return_by", where, default=Role.EXECUTOR),
         department_lead=_bool(data, "department_lead", where, default=False),
         supervising_deputy=_bool(data, "supervising_deputy", where, default=False),
-        joint_answer_by=_enum(JointAnswerBy, data, "joint_answer_by", where,
-                              default=JointAnswerBy.LAST_EXECUTOR),
+        joint_answer_by=_enum(
+            JointAnswerBy, data, "joint_answer_by", where, default=JointAnswerBy.LAST_EXECUTOR
+        ),
         significant_alert=_roles(data, "significant_alert", where, default=(Role.HEAD,)),
         not_subject_to_external=_bool(data, "not_subject_to_external", where, default=False),
         emergency_on_days_off=_bool(data, "emergency_on_days_off", where, default=False),
@@ -222,19 +252,28 @@ def build_profile(name: str, data: Mapping[str, Any], key: str | None = None) ->
 def _flow(name: str, data: Mapping[str, Any], where: str) -> Flow:
     _no_unknown(data, _FLOW_KEYS, where)
     timers_raw = _table(data, "timers", where, default={})
-    timers = {tname: _timer(tname, _table(timers_raw, tname, f"{where}.timers"), f"{where}.timers.{tname}")
-              for tname in timers_raw}
+    timers = {
+        tname: _timer(
+            tname, _table(timers_raw, tname, f"{where}.timers"), f"{where}.timers.{tname}"
+        )
+        for tname in timers_raw
+    }
     for timer in timers.values():
         if timer.before is not None and timer.before not in timers:
-            raise ConfigError(f"{where}.timers.{timer.name}.before",
-                              f"refers to unknown timer {timer.before!r}")
+            raise ConfigError(
+                f"{where}.timers.{timer.name}.before", f"refers to unknown timer {timer.before!r}"
+            )
         if timer.before == timer.name:
-            raise ConfigError(f"{where}.timers.{timer.name}.before", "a timer cannot refer to itself")
+            raise ConfigError(
+                f"{where}.timers.{timer.name}.before", "a timer cannot refer to itself"
+            )
     head_decision = _bool(data, "head_decision", where, default=False)
     for timer in timers.values():
         if timer.start is TimerStart.HEAD_DECIDED and not head_decision:
-            raise ConfigError(f"{where}.timers.{timer.name}.start",
-                              "starts at the head's decision, but the flow has no head_decision step")
+            raise ConfigError(
+                f"{where}.timers.{timer.name}.start",
+                "starts at the head's decision, but the flow has no head_decision step",
+            )
     order = {n: i for i, n in enumerate(TIMER_NAMES)}
     ordered = dict(sorted(timers.items(), key=lambda kv: order.get(kv[0], len(order))))
     return Flow(
@@ -251,7 +290,9 @@ def _timer(name: str, data: Mapping[str, Any], where: str) -> TimerSpec:
     start = _enum(TimerStart, data, "start", where, default=None)
     before = _str(data, "before", where, default=None)
     if (start is None) == (before is None):
-        raise ConfigError(where, "give exactly one of 'start' (an event) or 'before' (another timer)")
+        raise ConfigError(
+            where, "give exactly one of 'start' (an event) or 'before' (another timer)"
+        )
     length: Duration | None = None
     if "length" in data:
         try:
@@ -261,7 +302,9 @@ def _timer(name: str, data: Mapping[str, Any], where: str) -> TimerSpec:
     set_by_curator = _bool(data, "set_by_curator", where, default=False)
     external_governs = _bool(data, "external_governs", where, default=False)
     if length is None and not set_by_curator and not external_governs:
-        raise ConfigError(f"{where}.length", "missing (or mark the timer set_by_curator / external_governs)")
+        raise ConfigError(
+            f"{where}.length", "missing (or mark the timer set_by_curator / external_governs)"
+        )
     if before is not None and length is not None and length.days:
         raise ConfigError(f"{where}.length", "a 'before' timer is measured in hours or minutes")
     clock = _enum(ClockKind, data, "clock", where, default=ClockKind.WORKING)
@@ -298,7 +341,9 @@ def _no_unknown(data: Mapping[str, Any], known: set[str], where: str) -> None:
             raise ConfigError(f"{where}.{k}", f"unknown key (known: {', '.join(sorted(known))})")
 
 
-def _table(data: Mapping[str, Any], k: str, where: str, default: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+def _table(
+    data: Mapping[str, Any], k: str, where: str, default: Mapping[str, Any] | None = None
+) -> Mapping[str, Any]:
     if k not in data:
         if default is None:
             raise ConfigError(f"{where}.{k}", "missing")
@@ -338,7 +383,9 @@ def _enum(cls: Any, data: Mapping[str, Any], k: str, where: str, default: Any = 
         return cls(data[k])
     except ValueError:
         allowed = ", ".join(m.value for m in cls)
-        raise ConfigError(f"{where}.{k}", f"unknown value {data[k]!r} (allowed: {allowed})") from None
+        raise ConfigError(
+            f"{where}.{k}", f"unknown value {data[k]!r} (allowed: {allowed})"
+        ) from None
 
 
 def _role(data: Mapping[str, Any], k: str, where: str, default: Any = _MISSING) -> Role:
@@ -346,7 +393,9 @@ def _role(data: Mapping[str, Any], k: str, where: str, default: Any = _MISSING) 
     return result
 
 
-def _roles(data: Mapping[str, Any], k: str, where: str, default: tuple[Role, ...] = ()) -> tuple[Role, ...]:
+def _roles(
+    data: Mapping[str, Any], k: str, where: str, default: tuple[Role, ...] = ()
+) -> tuple[Role, ...]:
     value = data.get(k, list(default))
     if not isinstance(value, list):
         raise ConfigError(f"{where}.{k}", "must be a list of roles")
@@ -356,7 +405,9 @@ def _roles(data: Mapping[str, Any], k: str, where: str, default: tuple[Role, ...
             roles.append(Role(item))
         except ValueError:
             allowed = ", ".join(r.value for r in Role)
-            raise ConfigError(f"{where}.{k}[{i}]", f"unknown role {item!r} (allowed: {allowed})") from None
+            raise ConfigError(
+                f"{where}.{k}[{i}]", f"unknown role {item!r} (allowed: {allowed})"
+            ) from None
     return tuple(roles)
 
 

@@ -24,7 +24,9 @@ class Ruler(Protocol):
 
     def subtract(self, end: datetime, amount: timedelta) -> datetime: ...
 
-    def between(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> timedelta: ...
+    def between(
+        self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()
+    ) -> timedelta: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,9 @@ def effective_clock(profile: Profile, timer: TimerSpec, importance: Importance) 
     return timer.clock
 
 
-def due_after(ruler: Ruler, start: datetime, length: Duration, pauses: Sequence[Pause] = ()) -> datetime:
+def due_after(
+    ruler: Ruler, start: datetime, length: Duration, pauses: Sequence[Pause] = ()
+) -> datetime:
     if length.days:
         return ruler.add_days(start, length.days, pauses)
     return ruler.add(start, length.delta, pauses)
@@ -111,7 +115,9 @@ def _entry(
             return None
         if ref.due is None or timer.length is None:
             return TimelineEntry(timer, clock, None)
-        return TimelineEntry(timer, clock, max(detected, ruler.subtract(ref.due, timer.length.delta)))
+        return TimelineEntry(
+            timer, clock, max(detected, ruler.subtract(ref.due, timer.length.delta))
+        )
     if timer.start is TimerStart.DETECTED and timer.length is not None:
         return TimelineEntry(timer, clock, due_after(ruler, detected, timer.length))
     return TimelineEntry(timer, clock, None)

@@ -49,9 +49,15 @@ async def detect(
 ) -> Incident:
     """Register a post the curator found; the detection time may be earlier, never later."""
     now = clock.now()
-    incident = Incident.detect(profile=profile, flow=flow, source=source,
-                               detected_at=detected_at or now, curator=actor_of(curator), at=now,
-                               tags=tags)
+    incident = Incident.detect(
+        profile=profile,
+        flow=flow,
+        source=source,
+        detected_at=detected_at or now,
+        curator=actor_of(curator),
+        at=now,
+        tags=tags,
+    )
     async with uow_factory() as uow:
         incident = await uow.incidents.add(incident)
         await uow.commit()
@@ -71,8 +77,13 @@ async def _act(
     async with uow_factory() as uow:
         incident = await _load(uow, incident_id)
         seen = incident.version
-        entry = incident.apply(action, actor_of(member), clock.now(),
-                               expected_version=expected_version, payload=payload)
+        entry = incident.apply(
+            action,
+            actor_of(member),
+            clock.now(),
+            expected_version=expected_version,
+            payload=payload,
+        )
         incident.assignments.extend(extra)
         await uow.incidents.update(incident, seen, [entry])
         await uow.commit()
@@ -93,14 +104,28 @@ async def assign(
         raise ValueError("name at least one department")
     now = clock.now()
     executors = list(executor_ids) + [None] * (len(department_ids) - len(executor_ids))
-    parts = [Assignment(id=None, department_id=d, executor_id=e, order=i, assigned_at=now)
-             for i, (d, e) in enumerate(zip(department_ids, executors, strict=True))]
-    return await _act(uow_factory, clock, incident_id, member, Action.ASSIGN, expected_version,
-                      {"departments": list(department_ids)}, parts)
+    parts = [
+        Assignment(id=None, department_id=d, executor_id=e, order=i, assigned_at=now)
+        for i, (d, e) in enumerate(zip(department_ids, executors, strict=True))
+    ]
+    return await _act(
+        uow_factory,
+        clock,
+        incident_id,
+        member,
+        Action.ASSIGN,
+        expected_version,
+        {"departments": list(department_ids)},
+        parts,
+    )
 
 
 async def approve(
-    uow_factory: UnitOfWorkFactory, clock: Clock, incident_id: int, member: StaffMember, expected_version: int
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    incident_id: int,
+    member: StaffMember,
+    expected_version: int,
 ) -> Incident:
     return await _act(uow_factory, clock, incident_id, member, Action.APPROVE, expected_version)
 
@@ -113,8 +138,15 @@ async def request_revision(
     expected_version: int,
     reason: str,
 ) -> Incident:
-    return await _act(uow_factory, clock, incident_id, member, Action.REQUEST_REVISION,
-                      expected_version, {"reason": reason})
+    return await _act(
+        uow_factory,
+        clock,
+        incident_id,
+        member,
+        Action.REQUEST_REVISION,
+        expected_version,
+        {"reason": reason},
+    )
 
 
 async def apply_action(

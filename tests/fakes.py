@@ -62,7 +62,9 @@ class _Incidents:
         found = self.uow.data.incidents.get(incident_id)
         return copy.deepcopy(found) if found else None
 
-    async def update(self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]) -> None:
+    async def update(
+        self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]
+    ) -> None:
         assert incident.id is not None
         current = self.uow.data.incidents[incident.id]
         committed = self.uow.store.incidents.get(incident.id, current)
@@ -79,8 +81,11 @@ class _Incidents:
         return [copy.deepcopy(i) for i in self.uow.data.incidents.values() if i.source.url == url]
 
     async def find_by_author(self, author: str, since: datetime) -> Sequence[Incident]:
-        return [copy.deepcopy(i) for i in self.uow.data.incidents.values()
-                if i.source.author == author and i.detected_at >= since]
+        return [
+            copy.deepcopy(i)
+            for i in self.uow.data.incidents.values()
+            if i.source.author == author and i.detected_at >= since
+        ]
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]:
         items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
@@ -165,12 +170,18 @@ class _Timers:
         self.uow.data.timers[timer.id] = copy.deepcopy(timer)
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]:
-        return [copy.deepcopy(t) for t in self.uow.data.timers.values()
-                if t.incident_id == incident_id and t.is_open]
+        return [
+            copy.deepcopy(t)
+            for t in self.uow.data.timers.values()
+            if t.incident_id == incident_id and t.is_open
+        ]
 
     async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
-        items = [t for t in self.uow.data.timers.values()
-                 if t.is_open and t.due_at is not None and t.due_at <= now and not t.is_paused]
+        items = [
+            t
+            for t in self.uow.data.timers.values()
+            if t.is_open and t.due_at is not None and t.due_at <= now and not t.is_paused
+        ]
         return [copy.deepcopy(t) for t in sorted(items, key=lambda t: t.due_at or now)[:limit]]
 
 

@@ -43,7 +43,10 @@ def test_the_example_config_is_valid() -> None:
 
 
 def test_extra_workdays_name_the_weekday_they_follow(tmp_path: Path) -> None:
-    text = MINIMAL + 'extra_workdays = ["2026-12-26", "2026-12-27:fri"]\nextra_days_off = ["2026-12-29"]\n'
+    text = (
+        MINIMAL
+        + 'extra_workdays = ["2026-12-26", "2026-12-27:fri"]\nextra_days_off = ["2026-12-29"]\n'
+    )
     settings = load_settings(write(tmp_path, text))
     assert settings.calendar.workdays() == {date(2026, 12, 26): 0, date(2026, 12, 27): 4}
     assert settings.calendar.extra_days_off == [date(2026, 12, 29)]
@@ -103,5 +106,6 @@ def test_a_profile_written_in_config_is_used(tmp_path: Path) -> None:
     )
     profile = load_settings(write(tmp_path, text)).profile()
     assert profile.title == "Моя"
-    assert profile.flow().timers["answer"].length is not None
-    assert profile.flow().timers["answer"].length.minutes == 600
+    length = profile.flow().timers["answer"].length
+    assert length is not None
+    assert length.minutes == 600

@@ -7,7 +7,14 @@ from domain.durations import Duration
 
 @pytest.mark.parametrize(
     ("text", "minutes", "days"),
-    [("30min", 30, 0), ("9h", 540, 0), ("1h30min", 90, 0), ("2d", 0, 2), ("45m", 45, 0), ("0min", 0, 0)],
+    [
+        ("30min", 30, 0),
+        ("9h", 540, 0),
+        ("1h30min", 90, 0),
+        ("2d", 0, 2),
+        ("45m", 45, 0),
+        ("0min", 0, 0),
+    ],
 )
 def test_durations_parse_as_the_acts_write_them(text: str, minutes: int, days: int) -> None:
     d = Duration.parse(text)

@@ -22,8 +22,14 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def make(status: Status = Status.NEW, profile: str = "lipetsk") -> Incident:
-    return Incident(id=1, profile=profile, flow="default", source=Source(network="vk"),
-                    detected_at=T0, status=status)
+    return Incident(
+        id=1,
+        profile=profile,
+        flow="default",
+        source=Source(network="vk"),
+        detected_at=T0,
+        status=status,
+    )
 
 
 def actor(*roles: Role) -> Actor:
@@ -37,7 +43,9 @@ FORBIDDEN = [(s, a) for a in TRANSITIONS for s in Status if s not in TRANSITIONS
 
 
 @pytest.mark.parametrize(("status", "action"), FORBIDDEN)
-def test_every_forbidden_transition_is_refused_and_changes_nothing(status: Status, action: Action) -> None:
+def test_every_forbidden_transition_is_refused_and_changes_nothing(
+    status: Status, action: Action
+) -> None:
     incident = make(status)
     with pytest.raises(TransitionNotAllowed):
         incident.apply(action, Actor(1, ALL_ROLES), T0)
@@ -102,9 +110,9 @@ def test_naive_moments_are_refused() -> None:
     incident = make()
     with pytest.raises(ValueError, match="timezone-aware"):
         incident.apply(Action.TAG, actor(Role.CURATOR), datetime(2026, 1, 1, 9, 0))  # noqa: DTZ001
+    naive = datetime(2026, 1, 1)  # noqa: DTZ001
     with pytest.raises(ValueError, match="timezone-aware"):
-        Incident(id=None, profile="x", flow="y", source=Source("vk"),
-                 detected_at=datetime(2026, 1, 1))  # noqa: DTZ001
+        Incident(id=None, profile="x", flow="y", source=Source("vk"), detected_at=naive)
 
 
 def test_terminal_statuses_allow_only_recording_the_reaction() -> None:
@@ -122,11 +130,18 @@ def test_whole_lipetsk_path_from_detection_to_closing() -> None:
     incident = make()
     curator, executor = actor(Role.CURATOR), actor(Role.EXECUTOR)
     steps = [
-        (Action.TAG, curator), (Action.ASSIGN, curator), (Action.ACCEPT, executor),
-        (Action.SUBMIT_DRAFT, executor), (Action.REQUEST_REVISION, curator),
-        (Action.SUBMIT_DRAFT, executor), (Action.APPROVE, curator),
-        (Action.PUBLISH_INTERMEDIATE, executor), (Action.SUBMIT_DRAFT, executor),
-        (Action.APPROVE, curator), (Action.PUBLISH_FINAL, executor), (Action.CLOSE, curator),
+        (Action.TAG, curator),
+        (Action.ASSIGN, curator),
+        (Action.ACCEPT, executor),
+        (Action.SUBMIT_DRAFT, executor),
+        (Action.REQUEST_REVISION, curator),
+        (Action.SUBMIT_DRAFT, executor),
+        (Action.APPROVE, curator),
+        (Action.PUBLISH_INTERMEDIATE, executor),
+        (Action.SUBMIT_DRAFT, executor),
+        (Action.APPROVE, curator),
+        (Action.PUBLISH_FINAL, executor),
+        (Action.CLOSE, curator),
     ]
     for action, who in steps:
         incident.apply(action, who, T0)
@@ -137,13 +152,25 @@ def test_whole_lipetsk_path_from_detection_to_closing() -> None:
 
 def test_detection_is_the_first_history_entry_and_never_in_the_future() -> None:
     curator = actor(Role.CURATOR)
-    incident = Incident.detect(profile="lipetsk", flow="default", source=Source("vk"),
-                               detected_at=T0 - timedelta(hours=1), curator=curator, at=T0)
+    incident = Incident.detect(
+        profile="lipetsk",
+        flow="default",
+        source=Source("vk"),
+        detected_at=T0 - timedelta(hours=1),
+        curator=curator,
+        at=T0,
+    )
     assert [h.action for h in incident.history] == [Action.DETECT]
     assert incident.status is Status.NEW and incident.version == 0
     with pytest.raises(ValueError, match="future"):
-        Incident.detect(profile="lipetsk", flow="default", source=Source("vk"),
-                        detected_at=T0 + timedelta(minutes=1), curator=curator, at=T0)
+        Incident.detect(
+            profile="lipetsk",
+            flow="default",
+            source=Source("vk"),
+            detected_at=T0 + timedelta(minutes=1),
+            curator=curator,
+            at=T0,
+        )
 
 
 def test_detect_is_not_an_action_anyone_can_apply() -> None:

@@ -6,7 +6,14 @@ import pytest
 
 from domain.durations import ClockKind, Duration
 from domain.errors import ConfigError
-from domain.profiles import SHIPPED, Holder, TimerStart, build_profile, load_shipped, shipped_profile
+from domain.profiles import (
+    SHIPPED,
+    Holder,
+    TimerStart,
+    build_profile,
+    load_shipped,
+    shipped_profile,
+)
 from domain.roles import Role
 
 
@@ -23,7 +30,11 @@ def test_every_shipped_timer_cites_its_clause(name: str) -> None:
 def test_lipetsk_follows_decree_203() -> None:
     flow = shipped_profile("lipetsk").flow()
     t = flow.timers
-    assert (t["route"].length, t["route"].start, t["route"].clause) == (Duration(30), TimerStart.DETECTED, "п. 6")
+    assert (t["route"].length, t["route"].start, t["route"].clause) == (
+        Duration(30),
+        TimerStart.DETECTED,
+        "п. 6",
+    )
     assert (t["answer"].length, t["answer"].clause) == (Duration(9 * 60), "п. 8")
     assert (t["draft"].before, t["draft"].length) == ("answer", Duration(4 * 60))
     assert t["approval"].length == Duration(60) and t["approval"].holder is Holder.APPROVER
@@ -67,10 +78,24 @@ def sixth() -> dict[str, Any]:
         "title": "Администрация N",
         "approval_chain": ["curator", "head"],
         "publisher": "curator",
-        "flows": {"main": {"timers": {
-            "answer": {"clause": "п. 5", "start": "detected", "length": "10h", "holder": "executor"},
-            "draft": {"clause": "п. 4", "before": "answer", "length": "3h", "holder": "executor"},
-        }}},
+        "flows": {
+            "main": {
+                "timers": {
+                    "answer": {
+                        "clause": "п. 5",
+                        "start": "detected",
+                        "length": "10h",
+                        "holder": "executor",
+                    },
+                    "draft": {
+                        "clause": "п. 4",
+                        "before": "answer",
+                        "length": "3h",
+                        "holder": "executor",
+                    },
+                }
+            }
+        },
     }
 
 
@@ -81,11 +106,14 @@ def test_a_sixth_profile_can_be_written_as_data() -> None:
 
 
 def test_a_profile_can_extend_a_shipped_one() -> None:
-    profile = build_profile("mine", {
-        "extends": "lipetsk",
-        "title": "Моя администрация",
-        "flows": {"default": {"timers": {"answer": {"length": "8h"}}}},
-    })
+    profile = build_profile(
+        "mine",
+        {
+            "extends": "lipetsk",
+            "title": "Моя администрация",
+            "flows": {"default": {"timers": {"answer": {"length": "8h"}}}},
+        },
+    )
     assert profile.flow().timers["answer"].length == Duration(8 * 60)
     assert profile.flow().timers["answer"].clause == "п. 8"
     assert profile.title == "Моя администрация"
@@ -95,22 +123,39 @@ def test_a_profile_can_extend_a_shipped_one() -> None:
     ("change", "key"),
     [
         (lambda d: d.update(colour="red"), "profiles.sixth.colour"),
-        (lambda d: d["flows"]["main"]["timers"]["answer"].update(length="10hh"),
-         "profiles.sixth.flows.main.timers.answer.length"),
-        (lambda d: d["flows"]["main"]["timers"]["draft"].update(before="publication"),
-         "profiles.sixth.flows.main.timers.draft.before"),
-        (lambda d: d["flows"]["main"]["timers"]["answer"].update(start="lunch"),
-         "profiles.sixth.flows.main.timers.answer.start"),
-        (lambda d: d["flows"]["main"]["timers"]["answer"].update(start="head_decided"),
-         "profiles.sixth.flows.main.timers.answer.start"),
-        (lambda d: d["flows"]["main"]["timers"]["answer"].update(holder="janitor"),
-         "profiles.sixth.flows.main.timers.answer.holder"),
-        (lambda d: d["flows"]["main"]["timers"]["answer"].update(frequency=3),
-         "profiles.sixth.flows.main.timers.answer.frequency"),
-        (lambda d: d.update(approval_chain=["curator", "pope"]), "profiles.sixth.approval_chain[1]"),
+        (
+            lambda d: d["flows"]["main"]["timers"]["answer"].update(length="10hh"),
+            "profiles.sixth.flows.main.timers.answer.length",
+        ),
+        (
+            lambda d: d["flows"]["main"]["timers"]["draft"].update(before="publication"),
+            "profiles.sixth.flows.main.timers.draft.before",
+        ),
+        (
+            lambda d: d["flows"]["main"]["timers"]["answer"].update(start="lunch"),
+            "profiles.sixth.flows.main.timers.answer.start",
+        ),
+        (
+            lambda d: d["flows"]["main"]["timers"]["answer"].update(start="head_decided"),
+            "profiles.sixth.flows.main.timers.answer.start",
+        ),
+        (
+            lambda d: d["flows"]["main"]["timers"]["answer"].update(holder="janitor"),
+            "profiles.sixth.flows.main.timers.answer.holder",
+        ),
+        (
+            lambda d: d["flows"]["main"]["timers"]["answer"].update(frequency=3),
+            "profiles.sixth.flows.main.timers.answer.frequency",
+        ),
+        (
+            lambda d: d.update(approval_chain=["curator", "pope"]),
+            "profiles.sixth.approval_chain[1]",
+        ),
         (lambda d: d.update(approval_chain=[]), "profiles.sixth.approval_chain"),
-        (lambda d: d["flows"]["main"]["timers"]["answer"].pop("length"),
-         "profiles.sixth.flows.main.timers.answer.length"),
+        (
+            lambda d: d["flows"]["main"]["timers"]["answer"].pop("length"),
+            "profiles.sixth.flows.main.timers.answer.length",
+        ),
         (lambda d: d.update(clauses={"fly": "п. 1"}), "profiles.sixth.clauses.fly"),
         (lambda d: d.update(default_flow="other"), "profiles.sixth.default_flow"),
     ],

@@ -361,6 +361,8 @@ class State:
         self.seq = 0
         self.update_counter = 0
         self.commands: dict[tuple[str, str], list[Json]] = {}
+        self.poll_generation = 0
+        self.webhook = WebhookConfig()
         self.clear()
 
     def clear(self) -> None:
@@ -370,9 +372,7 @@ class State:
         self.queries: dict[str, CallbackQueryRecord] = {}
         self.pending: list[UpdateEntry] = []
         self.allowed_updates: list[str] | None = None
-        self.poll_generation = 0
-        generation = getattr(self, "webhook", WebhookConfig()).generation + 1
-        self.webhook = WebhookConfig(generation=generation)
+        self.webhook = WebhookConfig(generation=self.webhook.generation + 1)
         self.seq += 1
         self.notifier.notify()
 
