@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from domain.incident import TERMINAL, Action, Importance, Incident, Status
 from domain.profiles import Holder, Profile, TimerSpec, TimerStart
@@ -59,6 +59,7 @@ _FIRST_INVOLVED: Mapping[Holder, TimerStart] = {
     Holder.PUBLISHER: TimerStart.APPROVED,
 }
 """A `before` timer (due N hours before another) starts when its holder gets the incident."""
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +243,7 @@ class TimerPlanner:
 def next_due(timers: Sequence[Timer]) -> Timer | None:
     """The open, running timer that runs out first: what a card shows."""
     running = [t for t in timers if t.is_open and t.due_at is not None]
-    return min(running, key=lambda t: t.due_at or datetime.max, default=None)
+    return min(running, key=lambda t: t.due_at or _FAR, default=None)
 
 
 def is_open_status(status: Status) -> bool:
