@@ -139,7 +139,7 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     rulers = build_rulers(settings)
     entries = timeline(profile, flow, rulers, detected, importance, external)
     latest = max((e.due for e in entries if e.due is not None), default=detected)
-    uncovered = build_working_time(settings).uncovered_years(detected, latest + timedelta(days=30))
+    uncovered = rulers.working.uncovered_years(detected, latest + timedelta(days=30))
     zone = settings.organization.zone
     if args.json:
         doc = {

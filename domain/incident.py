@@ -78,6 +78,7 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     ACCEPT = "accept"
     RETURN_NOT_COMPETENT = "return_not_competent"
+    RETURN_PART = "return_part"
     PASS_TO_EXTERNAL = "pass_to_external"
     MARK_NOT_SUBJECT = "mark_not_subject"
     LINK_REPEATED = "link_repeated"
@@ -232,10 +233,20 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
             ),
             _t(
                 Action.ACCEPT,
-                {S.ASSIGNED},
+                {S.ASSIGNED, S.IN_WORK},
                 S.IN_WORK,
                 _DRAFTERS,
-                "the executor accepts",
+                "the executor (or each department of a joint answer) accepts",
+                barnaul="п. 5",
+            ),
+            _t(
+                Action.RETURN_PART,
+                {S.ASSIGNED, S.IN_WORK},
+                None,
+                _DRAFTERS,
+                "one department of a joint answer: not our competence; the others go on",
+                lipetsk="п. 7",
+                bor="п. 7",
                 barnaul="п. 5",
             ),
             _t(

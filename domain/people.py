@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.roles import Role
@@ -80,3 +80,21 @@ def on_duty(person: StaffMember, day: date, staff: Mapping[int, StaffMember]) ->
             return OnDuty(person, current, tuple(seen))
         current = staff.get(current.substitute_id) if current.substitute_id is not None else None
     return OnDuty(person, None, tuple(seen))
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A one-time link that makes whoever opens it a staff member with this role."""
+
+    token: str
+    role: Role
+    created_at: datetime
+    created_by: int | None
+    """None for the setup link printed at first start."""
+    department_id: int | None = None
+    used_by: int | None = None
+    used_at: datetime | None = None
+
+    @property
+    def used(self) -> bool:
+        return self.used_by is not None

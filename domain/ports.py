@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.incident import HistoryEntry, Incident
-from domain.people import Department, StaffMember
+from domain.people import Department, Invite, StaffMember
 from domain.timers import OutboxMessage, ReminderKey, Timer
 
 
@@ -57,6 +57,20 @@ class StaffRepository(Protocol):
     async def all(self) -> Sequence[StaffMember]: ...
 
 
+class InviteRepository(Protocol):
+    async def add(self, invite: Invite) -> None: ...
+
+    async def get(self, token: str) -> Invite | None: ...
+
+    async def mark_used(self, token: str, member_id: int, at: datetime) -> bool:
+        """False if it was used already (two people opening one link at once)."""
+        ...
+
+    async def unused_setup(self) -> Invite | None:
+        """The setup link of first start, if nobody has used it yet."""
+        ...
+
+
 class DepartmentRepository(Protocol):
     async def add(self, department: Department) -> Department: ...
 
@@ -97,6 +111,7 @@ class UnitOfWork(Protocol):
     incidents: IncidentRepository
     staff: StaffRepository
     departments: DepartmentRepository
+    invites: InviteRepository
     timers: TimerRepository
     reminders: ReminderLog
     outbox: Outbox

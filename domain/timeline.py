@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime
 
 from domain.clock import require_aware
 from domain.durations import ClockKind, Duration
 from domain.incident import Importance
 from domain.profiles import Flow, Profile, TimerSpec, TimerStart
+from domain.worktime import Pause, TimeRuler
 
-Pause = tuple[datetime, datetime]
-
-
-class Ruler(Protocol):
-    """Measures time one way: working time of the organisation, or plain calendar time."""
-
-    def add(self, start: datetime, amount: timedelta, pauses: Sequence[Pause] = ()) -> datetime: ...
-
-    def add_days(self, start: datetime, days: int, pauses: Sequence[Pause] = ()) -> datetime: ...
-
-    def subtract(self, end: datetime, amount: timedelta) -> datetime: ...
-
-    def between(
-        self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()
-    ) -> timedelta: ...
+Ruler = TimeRuler
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ STOPS: Mapping[Action, frozenset[str]] = {
     Action.RETURN_NOT_COMPETENT: frozenset(
         {"competence_return", "draft", "joint_part", "clarification", "revision"}
     ),
+    Action.RETURN_PART: frozenset({"competence_return", "joint_part"}),
     Action.SUBMIT_PART: frozenset({"joint_part"}),
     Action.SUBMIT_DRAFT: frozenset(
         {"draft", "revision", "clarification", "final_after_intermediate", "joint_part"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from enum import StrEnum
 
 from domain.durations import ClockKind
@@ -60,18 +62,45 @@ class ReminderKey:
     kind: str
 
 
+class NoticeKind(StrEnum):
+    """What a person is told. The sender renders the Russian text when it sends."""
+
+    CARD = "card"
+    """Draw or redraw the person's card of the incident (edited in place)."""
+    SIGNIFICANT = "significant"
+    """A socially significant message: the heads are told at once."""
+    RETURNED = "returned"
+    """"Not our competence": the curator re-routes."""
+    ASSIGNED = "assigned"
+    DECISION_NEEDED = "decision_needed"
+    NOBODY_CAN_ACT = "nobody_can_act"
+    """An executor is absent with no present substitute, or blocked the bot."""
+    REMINDER = "reminder"
+    BREACH = "breach"
+    TEXT = "text"
+    """A plain text in `payload["text"]` (reports, for example)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
-    """A message to send, written in the same transaction as the change that caused it."""
+    """A notice to deliver, written in the same transaction as the change that caused it.
+
+    It carries facts, not text: the sender renders the current state in Russian when it sends,
+    so a card redrawn late never shows an older state than the database."""
 
     id: int | None
-    chat_id: int
-    text: str
     created_at: datetime
-    reply_markup: str | None = None
-    """JSON of an inline keyboard, as the Bot API takes it."""
+    kind: NoticeKind
+    recipient_id: int | None = None
+    """A staff member (the sender finds their chat)."""
+    chat_id: int | None = None
+    """Or a chat directly: a configured group."""
     incident_id: int | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
+    """Unique when set: the same notice is never queued twice (reminders, reports)."""
     sent_at: datetime | None = None
     attempts: int = 0
+    not_before: datetime | None = None
+    """Retry backoff: not sent before this moment."""
     failed: str | None = None

@@ -11,7 +11,7 @@ from typing import Self
 
 from domain.errors import StaleVersion
 from domain.incident import OPEN, HistoryEntry, Incident, Source
-from domain.people import Department, StaffMember
+from domain.people import Department, Invite, StaffMember
 from domain.timers import OutboxMessage, ReminderKey, Timer
 
 
@@ -38,6 +38,7 @@ class FakeStore:
         self.incidents: dict[int, Incident] = {}
         self.staff: dict[int, StaffMember] = {}
         self.departments: dict[int, Department] = {}
+        self.invites: dict[str, Invite] = {}
         self.timers: dict[int, Timer] = {}
         self.reminders: dict[ReminderKey, datetime] = {}
         self.outbox: dict[int, OutboxMessage] = {}
@@ -155,6 +156,28 @@ class _Departments:
         return list(self.uow.data.departments.values())
 
 
+class _Invites:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, invite: Invite) -> None:
+        self.uow.data.invites[invite.token] = invite
+
+    async def get(self, token: str) -> Invite | None:
+        return self.uow.data.invites.get(token)
+
+    async def mark_used(self, token: str, member_id: int, at: datetime) -> bool:
+        committed = self.uow.store.invites.get(token)
+        invite = self.uow.data.invites.get(token)
+        if invite is None or invite.used or (committed is not None and committed.used):
+            return False
+        self.uow.data.invites[token] = replace(invite, used_by=member_id, used_at=at)
+        return True
+
+    async def unused_setup(self) -> Invite | None:
+        return next((i for i in self.uow.data.invites.values() if i.created_by is None and not i.used), None)
+
+
 class _Timers:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
@@ -227,6 +250,7 @@ class FakeUnitOfWork:
         self.incidents = _Incidents(self)
         self.staff = _Staff(self)
         self.departments = _Departments(self)
+        self.invites = _Invites(self)
         self.timers = _Timers(self)
         self.reminders = _Reminders(self)
         self.outbox = _Outbox(self)

@@ -27,8 +27,10 @@ SHORT_FRIDAY = (DAY, DAY, DAY, DAY, FRIDAY, (), ())
 RU = RussianCalendarFacts()
 
 
-def msk(*args: int) -> datetime:
-    return datetime(*args, tzinfo=MOSCOW)  # type: ignore[misc]
+def msk(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=MOSCOW)
 
 
 def hours(value: float) -> timedelta:
@@ -155,7 +157,10 @@ def test_a_pause_in_progress_at_the_start_delays_counting_until_it_ends() -> Non
 
 
 def test_overlapping_pauses_merge() -> None:
-    pauses = [(msk(2025, 3, 3, 10), msk(2025, 3, 3, 12)), (msk(2025, 3, 3, 11), msk(2025, 3, 3, 15))]
+    pauses = [
+        (msk(2025, 3, 3, 10), msk(2025, 3, 3, 12)),
+        (msk(2025, 3, 3, 11), msk(2025, 3, 3, 15)),
+    ]
     # 09-18 holds 8 h; the merged pause 10-15 holds 10-13 and 14-15, i.e. 4 h.
     assert engine().between(msk(2025, 3, 3, 9), msk(2025, 3, 3, 18), pauses) == hours(4)
 
@@ -203,7 +208,7 @@ def test_year_2028_is_uncovered_reported_and_logged_once_with_the_config_keys(
     assert wt.uncovered_years(msk(2027, 12, 30, 9), result) == (2028,)
     assert wt.uncovered_years(msk(2025, 1, 1), msk(2027, 12, 31)) == ()
     wt.add(msk(2026, 5, 5, 9), hours(1))
-    assert wt.last_uncovered_years == ()
+    assert not wt.last_uncovered_years
 
 
 def test_uncovered_year_falls_back_to_statutory_holidays_without_transfers() -> None:

@@ -126,9 +126,7 @@ def oracle_add(org: Org, start: int, amount: int, pauses: list[tuple[int, int]])
 
 
 def oracle_between(org: Org, start: int, end: int, pauses: list[tuple[int, int]]) -> int:
-    return sum(
-        1 for m in range(start, end) if org.working(m) and not paused(m, pauses)
-    )
+    return sum(1 for m in range(start, end) if org.working(m) and not paused(m, pauses))
 
 
 def oracle_subtract(org: Org, end: int, amount: int) -> int:
