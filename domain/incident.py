@@ -538,7 +538,7 @@ class Incident:
                 from_status=Status.NEW,
                 to_status=Status.NEW,
                 clause=None,
-                payload=MappingProxyType({"detected_at": detected_at.isoformat()}),
+                payload={"detected_at": detected_at.isoformat()},
             )
         )
         return incident
@@ -595,7 +595,7 @@ class Incident:
             from_status=source,
             to_status=transition.target_from(source),
             clause=self.clause_for(action),
-            payload=MappingProxyType(dict(payload or {})),
+            payload=dict(payload or {}),
         )
         self.status = entry.to_status
         self.version += 1

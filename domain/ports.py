@@ -108,13 +108,26 @@ class Outbox(Protocol):
 
 
 class UnitOfWork(Protocol):
-    incidents: IncidentRepository
-    staff: StaffRepository
-    departments: DepartmentRepository
-    invites: InviteRepository
-    timers: TimerRepository
-    reminders: ReminderLog
-    outbox: Outbox
+    @property
+    def incidents(self) -> IncidentRepository: ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def departments(self) -> DepartmentRepository: ...
+
+    @property
+    def invites(self) -> InviteRepository: ...
+
+    @property
+    def timers(self) -> TimerRepository: ...
+
+    @property
+    def reminders(self) -> ReminderLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     async def __aenter__(self) -> Self: ...
 

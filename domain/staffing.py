@@ -49,7 +49,9 @@ def require(member: StaffMember | None, roles: frozenset[Role]) -> StaffMember:
     return member
 
 
-async def ensure_setup_invite(uow_factory: UnitOfWorkFactory, clock: Clock, new_token: TokenFactory) -> str | None:
+async def ensure_setup_invite(
+    uow_factory: UnitOfWorkFactory, clock: Clock, new_token: TokenFactory
+) -> str | None:
     """The one-time setup link's token while the organisation has no administrator yet."""
     async with uow_factory() as uow:
         if any(m.active and Role.ADMIN in m.roles for m in await uow.staff.all()):
@@ -76,8 +78,13 @@ async def redeem(
             raise AlreadyStaff(member)
         if member is None:
             member = await uow.staff.add(
-                StaffMember(id=None, telegram_id=telegram_id, full_name=full_name.strip() or str(telegram_id),
-                            roles=frozenset({invite.role}), department_id=invite.department_id)
+                StaffMember(
+                    id=None,
+                    telegram_id=telegram_id,
+                    full_name=full_name.strip() or str(telegram_id),
+                    roles=frozenset({invite.role}),
+                    department_id=invite.department_id,
+                )
             )
         else:
             member = replace(
@@ -98,7 +105,9 @@ async def _admin(uow: UnitOfWork, telegram_id: int) -> StaffMember:
     return require(await uow.staff.by_telegram(telegram_id), ADMINS)
 
 
-async def create_department(uow_factory: UnitOfWorkFactory, admin_telegram_id: int, name: str) -> Department:
+async def create_department(
+    uow_factory: UnitOfWorkFactory, admin_telegram_id: int, name: str
+) -> Department:
     name = name.strip()
     if not name:
         raise BadStaffChange("a department needs a name")
@@ -127,15 +136,23 @@ async def create_invite(
             raise BadStaffChange(f"no department {department_id}")
         if role in {Role.EXECUTOR, Role.DEPARTMENT_LEAD} and department_id is None:
             raise BadStaffChange(f"a {role} belongs to a department")
-        invite = Invite(token=new_token(), role=role, created_at=clock.now(), created_by=admin.id,
-                        department_id=department_id)
+        invite = Invite(
+            token=new_token(),
+            role=role,
+            created_at=clock.now(),
+            created_by=admin.id,
+            department_id=department_id,
+        )
         await uow.invites.add(invite)
         await uow.commit()
         return invite
 
 
 async def set_substitute(
-    uow_factory: UnitOfWorkFactory, admin_telegram_id: int, member_id: int, substitute_id: int | None
+    uow_factory: UnitOfWorkFactory,
+    admin_telegram_id: int,
+    member_id: int,
+    substitute_id: int | None,
 ) -> StaffMember:
     async with uow_factory() as uow:
         await _admin(uow, admin_telegram_id)
@@ -172,7 +189,9 @@ async def add_absence(
         return member
 
 
-async def remove_member(uow_factory: UnitOfWorkFactory, admin_telegram_id: int, member_id: int) -> StaffMember:
+async def remove_member(
+    uow_factory: UnitOfWorkFactory, admin_telegram_id: int, member_id: int
+) -> StaffMember:
     """Removed people keep their history; they just can no longer act."""
     async with uow_factory() as uow:
         admin = await _admin(uow, admin_telegram_id)

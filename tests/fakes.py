@@ -12,6 +12,7 @@ from typing import Self
 from domain.errors import StaleVersion
 from domain.incident import OPEN, HistoryEntry, Incident, Source
 from domain.people import Department, Invite, StaffMember
+from domain.ports import UnitOfWork
 from domain.timers import OutboxMessage, ReminderKey, Timer
 
 
@@ -53,9 +54,21 @@ class _Incidents:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
 
+    def _ids(self, incident: Incident) -> None:
+        incident.assignments = [
+            a if a.id is not None else replace(a, id=self.uow.data.new_id())
+            for a in incident.assignments
+        ]
+        incident.drafts = [
+            d if d.id is not None else replace(d, id=self.uow.data.new_id())
+            for d in incident.drafts
+        ]
+
     async def add(self, incident: Incident) -> Incident:
         stored = copy.deepcopy(incident)
         stored.id = self.uow.data.new_id()
+        stored.number = stored.number or str(stored.id)
+        self._ids(stored)
         self.uow.data.incidents[stored.id] = stored
         return copy.deepcopy(stored)
 
@@ -75,6 +88,7 @@ class _Incidents:
             last = current.history[-1].actor_id if current.history else None
             raise StaleVersion(expected_version, current.version, last)
         stored = copy.deepcopy(incident)
+        self._ids(stored)
         stored.history = [*current.history, *new_history]
         self.uow.data.incidents[incident.id] = stored
 
@@ -175,7 +189,9 @@ class _Invites:
         return True
 
     async def unused_setup(self) -> Invite | None:
-        return next((i for i in self.uow.data.invites.values() if i.created_by is None and not i.used), None)
+        return next(
+            (i for i in self.uow.data.invites.values() if i.created_by is None and not i.used), None
+        )
 
 
 class _Timers:
@@ -281,3 +297,7 @@ def fake_uow_factory(store: FakeStore) -> Callable[[], FakeUnitOfWork]:
 
 
 EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _typecheck(store: FakeStore) -> UnitOfWork:
+    return FakeUnitOfWork(store)
