@@ -45,7 +45,7 @@ class Notifier:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def wait_until(self, check: Callable[[], T | None], timeout: float) -> T | None:
+    async def wait_until(self, check: Callable[[], T | None], timeout: float) -> T | None:  # noqa: ASYNC109
         """Return the first non-None value of `check()`, or None after `timeout` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -129,7 +129,7 @@ def _parse_html(src: str) -> tuple[str, list[Entity]]:
                 raise ParseError(f"Unclosed end tag at byte offset {begin}")
             name = src[i + 2 : end].strip().lower()
             if not stack:
-                raise ParseError(f'Unexpected end tag at byte offset {begin}')
+                raise ParseError(f"Unexpected end tag at byte offset {begin}")
             open_name, start, attrs = stack.pop()
             if name != open_name:
                 raise ParseError(
@@ -143,11 +143,11 @@ def _parse_html(src: str) -> tuple[str, list[Entity]]:
         while j < n and not src[j].isspace() and src[j] not in ">/":
             j += 1
         name = src[i + 1 : j].lower()
+        if name not in _HTML_TAGS:
+            raise ParseError(f'Unsupported start tag "{name}" at byte offset {begin}')
         end = _tag_end(src, j)
         if end < 0:
             raise ParseError(f"Unclosed start tag at byte offset {begin}")
-        if name not in _HTML_TAGS:
-            raise ParseError(f'Unsupported start tag "{name}" at byte offset {begin}')
         attrs = {
             m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
             for m in _HTML_ATTR.finditer(src, j, end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,7 +22,6 @@ from .protocol import (
 )
 from .state import (
     CHANNEL,
-    GROUP,
     PRIVATE,
     CallbackAnswer,
     ChatRecord,
@@ -160,6 +160,8 @@ class BotApi:
         def ready() -> list[Json] | ApiError | None:
             if state.poll_generation != generation:
                 return CONFLICT_POLLING
+            if state.webhook.url:
+                return CONFLICT_WEBHOOK
             if self.stopping:
                 return []
             batch = state.take_batch(limit, state.allowed_updates)
@@ -373,7 +375,10 @@ class BotApi:
                 return self.state.add_photo(upload.data)
             return [
                 self.state.add_file(
-                    kind, upload.data, file_name=upload.filename, mime_type=upload.content_type
+                    kind,
+                    upload.data,
+                    file_name=upload.filename,
+                    mime_type=mimetypes.guess_type(upload.filename)[0] or upload.content_type,
                 )
             ]
         if not value:
@@ -387,9 +392,7 @@ class BotApi:
         if existing is None:
             raise bad_request(WRONG_FILE)
         if existing.kind != kind:
-            raise bad_request(
-                f"can't use file of type {existing.kind.title()} as {kind.title()}"
-            )
+            raise bad_request(f"can't use file of type {existing.kind.title()} as {kind.title()}")
         return list(existing.photo_sizes) if existing.photo_sizes else [existing]
 
     # --- sending ---
@@ -613,9 +616,7 @@ class BotApi:
             or self.state.clock.monotonic() - query.created > self.callback_query_ttl
         ):
             raise bad_request(QUERY_TOO_OLD)
-        query.answer = CallbackAnswer(
-            query.id, p.text("text"), p.flag("show_alert"), p.text("url")
-        )
+        query.answer = CallbackAnswer(query.id, p.text("text"), p.flag("show_alert"), p.text("url"))
         self.state.changed()
         return True
 
@@ -727,6 +728,9 @@ def origin_of(source: MessageRecord) -> Json:
         return {"type": "chat", "date": source.date, "sender_chat": source.sender_chat.to_api()}
     assert source.sender is not None
     if source.sender.hide_forwards and not source.sender.is_bot:
-        return {"type": "hidden_user", "date": source.date, "sender_user_name": source.sender.full_name}
+        return {
+            "type": "hidden_user",
+            "date": source.date,
+            "sender_user_name": source.sender.full_name,
+        }
     return {"type": "user", "date": source.date, "sender_user": source.sender.to_api()}
-

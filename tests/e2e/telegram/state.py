@@ -257,9 +257,7 @@ class MessageRecord:
     def view(self) -> MessageView:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         buttons = tuple(
-            tuple(
-                Button(str(b.get("text", "")), b.get("callback_data"), b.get("url")) for b in row
-            )
+            tuple(Button(str(b.get("text", "")), b.get("callback_data"), b.get("url")) for b in row)
             for row in rows
         )
         shown_files = self.files[-1:] if self.media_kind == "photo" else self.files
