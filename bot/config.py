@@ -124,6 +124,23 @@ class TelegramSettings(_Section):
     polling_timeout: int = Field(default=30, ge=0, le=60)
 
 
+class TestingSettings(_Section):
+    """For end-to-end tests and demos only: never set these in production."""
+
+    clock_file: Path | None = None
+    """The bot's "now": the ISO moment written in this file, ticking on from when it was written."""
+    sender_interval_seconds: float = Field(default=5.0, gt=0, le=60)
+
+
+class IntakeSettings(_Section):
+    repeat_window_days: int = Field(default=30, ge=1, le=3650)
+    """A post by the same author within this many days is offered as a repeated message."""
+    locations: list[str] = Field(default_factory=list)
+    """Locations offered as buttons when tagging (free text is always possible)."""
+    topics: list[dict[str, Any]] = Field(default_factory=list)
+    """Two-level topic list; empty: the built-in list close to the federal platform's."""
+
+
 class StorageSettings(_Section):
     data_dir: Path = Path("data")
     url: str | None = None
@@ -141,6 +158,8 @@ class Settings(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    testing: TestingSettings = Field(default_factory=TestingSettings)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Profiles written in configuration, in the shape of the shipped ones."""
 

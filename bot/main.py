@@ -1,58 +1,139 @@
-"""The composition root: settings, clock, calendar and Telegram wired together."""
+"""The composition root: settings, clock, calendar, storage and Telegram wired together."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import secrets
 import sys
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 
-from bot.clock import SystemClock
+from bot.clock import FileClock, SystemClock
 from bot.config import Settings
 from bot.rulers import build_rulers
-from handlers import get_routers, texts
+from bot.sender import Sender
+from bot.throttle import Throttle
+from domain.catalog import TopicCatalog
+from domain.clock import Clock
+from domain.routing import Routing, RoutingSettings
+from domain.services import Services
+from domain.staffing import ensure_setup_invite
+from handlers import get_routers, staff_middleware, texts
+from storage.engine import Database, StorageError, database_url, open_database
 
 log = logging.getLogger("otklik")
 
 TOKEN_ENV = "BOT_TOKEN"
 
 
-def build_dispatcher(settings: Settings) -> Dispatcher:
-    dp = Dispatcher(
-        settings=settings,
-        clock=SystemClock(),
-        profile=settings.profile(),
-        rulers=build_rulers(settings),
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def build_clock(settings: Settings) -> Clock:
+    if settings.testing.clock_file is not None:
+        return FileClock(settings.testing.clock_file)
+    return SystemClock()
+
+
+def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
+    profile = settings.profile()
+    rulers = build_rulers(settings)
+    window = timedelta(days=settings.intake.repeat_window_days)
+    routing = Routing(
+        db.unit_of_work, clock, profile, rulers, RoutingSettings(repeat_window=window)
     )
+    catalog = (
+        TopicCatalog.from_config(settings.intake.topics)
+        if settings.intake.topics
+        else TopicCatalog.default()
+    )
+    topics = tuple(
+        (g.code, g.title, tuple((t.code, t.title) for t in g.topics)) for g in catalog.groups
+    )
+    return Services(
+        uow_factory=db.unit_of_work,
+        clock=clock,
+        profile=profile,
+        rulers=rulers,
+        zone=settings.organization.zone,
+        routing=routing,
+        organization=settings.organization.name,
+        new_token=new_token,
+        topics=topics,
+        locations=tuple(settings.intake.locations),
+    )
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    dp = Dispatcher(storage=MemoryStorage(), services=services)
+    middleware = staff_middleware()
+    dp.message.middleware(middleware)
+    dp.callback_query.middleware(middleware)
     dp.include_routers(*get_routers())
     return dp
 
 
-async def _serve(settings: Settings, token: str) -> None:
+async def _serve(settings: Settings, token: str) -> int:
+    url = database_url(settings.storage.data_dir, settings.storage.url)
+    try:
+        db = await open_database(url, upgrade=settings.storage.upgrade_at_start)
+    except StorageError as exc:
+        print(f"error: storage: {exc}", file=sys.stderr)
+        return 2
+    clock = build_clock(settings)
+    services = build_services(settings, db, clock)
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
-    bot = Bot(token=token, session=session)
-    dp = build_dispatcher(settings)
+    session.middleware(Throttle())
+    bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    sender = Sender(services, bot, interval=settings.testing.sender_interval_seconds)
+    services.kick = sender.kick
+    sender_task: asyncio.Task[None] | None = None
     try:
         me = await bot.get_me()
+        services.bot_username = me.username or ""
+        setup = await ensure_setup_invite(db.unit_of_work, clock, new_token)
+        if setup is not None:
+            print(
+                texts.SETUP_LINK_CONSOLE.format(link=f"https://t.me/{me.username}?start={setup}"),
+                flush=True,
+            )
         log.info(
-            "bot @%s started for %s (profile %s)",
+            "bot @%s started for %s (profile %s, %s)",
             me.username,
             settings.organization.name,
             settings.organization.profile,
+            db.backend,
         )
         await bot.set_my_commands(
             [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
         )
+        sender_task = asyncio.create_task(sender.run(), name="sender")
+        dp = build_dispatcher(services)
         await dp.start_polling(
-            bot, polling_timeout=settings.telegram.polling_timeout, handle_signals=True
+            bot,
+            polling_timeout=settings.telegram.polling_timeout,
+            handle_signals=True,
+            close_bot_session=False,
         )
     finally:
+        sender.stop()
+        if sender_task is not None:
+            sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender_task
         await bot.session.close()
+        await db.close()
+    return 0
 
 
 def run_bot(settings: Settings) -> int:
@@ -60,10 +141,10 @@ def run_bot(settings: Settings) -> int:
         level=settings.logging.level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
+        force=True,
     )
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         print(f"error: set the bot token in the {TOKEN_ENV} environment variable", file=sys.stderr)
         return 2
-    asyncio.run(_serve(settings, token))
-    return 0
+    return asyncio.run(_serve(settings, token))

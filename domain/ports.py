@@ -6,6 +6,7 @@ A unit of work spans one use-case call: repositories never commit, the use case 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -36,6 +37,12 @@ class IncidentRepository(Protocol):
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]: ...
 
+    async def by_number(self, number: str) -> Incident | None: ...
+
+    async def search(self, text: str, limit: int = 20) -> Sequence[Incident]:
+        """Incidents whose source text, author or URL contains `text` (case-insensitive), newest first."""
+        ...
+
     async def erase_personal_data(self, incident_id: int) -> bool:
         """Blank the author's data in the source (Gulkevichi 1.5); counts stay."""
         ...
@@ -55,6 +62,22 @@ class StaffRepository(Protocol):
     async def in_department(self, department_id: int) -> Sequence[StaffMember]: ...
 
     async def all(self) -> Sequence[StaffMember]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    """Where a person's card of an incident is, so it is edited in place."""
+
+    incident_id: int
+    person_id: int
+    chat_id: int
+    message_id: int
+
+
+class CardRepository(Protocol):
+    async def get(self, incident_id: int, person_id: int) -> CardRef | None: ...
+
+    async def put(self, card: CardRef) -> None: ...
 
 
 class InviteRepository(Protocol):
@@ -106,6 +129,10 @@ class Outbox(Protocol):
 
     async def mark_failed(self, message_id: int, reason: str) -> None: ...
 
+    async def postpone(self, message_id: int, until: datetime, reason: str) -> None:
+        """One more failed attempt: try again not before `until`."""
+        ...
+
 
 class UnitOfWork(Protocol):
     @property
@@ -119,6 +146,9 @@ class UnitOfWork(Protocol):
 
     @property
     def invites(self) -> InviteRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
 
     @property
     def timers(self) -> TimerRepository: ...

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import start
+from handlers import admin, cards, intake, lists, start
+from handlers.access import StaffMiddleware
 
 
 def get_routers() -> list[Router]:
-    return [start.make_router()]
+    """In order: commands, card presses and text inputs, new posts, and strangers last."""
+    return [
+        start.make_router(),
+        admin.make_router(),
+        lists.make_router(),
+        cards.make_router(),
+        intake.make_router(),
+        start.make_stranger_router(),
+    ]
+
+
+def staff_middleware() -> StaffMiddleware:
+    return StaffMiddleware()

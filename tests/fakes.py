@@ -12,7 +12,7 @@ from typing import Self
 from domain.errors import StaleVersion
 from domain.incident import OPEN, HistoryEntry, Incident, Source
 from domain.people import Department, Invite, StaffMember
-from domain.ports import UnitOfWork
+from domain.ports import CardRef, UnitOfWork
 from domain.timers import OutboxMessage, ReminderKey, Timer
 
 
@@ -40,6 +40,7 @@ class FakeStore:
         self.staff: dict[int, StaffMember] = {}
         self.departments: dict[int, Department] = {}
         self.invites: dict[str, Invite] = {}
+        self.cards: dict[tuple[int, int], CardRef] = {}
         self.timers: dict[int, Timer] = {}
         self.reminders: dict[ReminderKey, datetime] = {}
         self.outbox: dict[int, OutboxMessage] = {}
@@ -106,6 +107,23 @@ class _Incidents:
         items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
         return [copy.deepcopy(i) for i in sorted(items, key=lambda i: i.detected_at)[:limit]]
 
+    async def by_number(self, number: str) -> Incident | None:
+        found = next((i for i in self.uow.data.incidents.values() if i.number == number), None)
+        return copy.deepcopy(found) if found else None
+
+    async def search(self, text: str, limit: int = 20) -> Sequence[Incident]:
+        needle = text.casefold()
+        hits = [
+            i
+            for i in self.uow.data.incidents.values()
+            if needle
+            in " ".join(filter(None, [i.source.text, i.source.author, i.source.url])).casefold()
+        ]
+        return [
+            copy.deepcopy(i)
+            for i in sorted(hits, key=lambda i: i.detected_at, reverse=True)[:limit]
+        ]
+
     async def erase_personal_data(self, incident_id: int) -> bool:
         found = self.uow.data.incidents.get(incident_id)
         if found is None:
@@ -168,6 +186,17 @@ class _Departments:
 
     async def all(self) -> Sequence[Department]:
         return list(self.uow.data.departments.values())
+
+
+class _Cards:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def get(self, incident_id: int, person_id: int) -> CardRef | None:
+        return self.uow.data.cards.get((incident_id, person_id))
+
+    async def put(self, card: CardRef) -> None:
+        self.uow.data.cards[(card.incident_id, card.person_id)] = card
 
 
 class _Invites:
@@ -255,6 +284,10 @@ class _Outbox:
     async def mark_failed(self, message_id: int, reason: str) -> None:
         self.uow.data.outbox[message_id] = replace(self.uow.data.outbox[message_id], failed=reason)
 
+    async def postpone(self, message_id: int, until: datetime, reason: str) -> None:
+        old = self.uow.data.outbox[message_id]
+        self.uow.data.outbox[message_id] = replace(old, not_before=until, attempts=old.attempts + 1)
+
 
 class FakeUnitOfWork:
     """Changes go to a copy of the store and replace it on commit, like a transaction."""
@@ -267,6 +300,7 @@ class FakeUnitOfWork:
         self.staff = _Staff(self)
         self.departments = _Departments(self)
         self.invites = _Invites(self)
+        self.cards = _Cards(self)
         self.timers = _Timers(self)
         self.reminders = _Reminders(self)
         self.outbox = _Outbox(self)

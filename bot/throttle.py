@@ -1,0 +1,79 @@
+"""Every request to Telegram keeps its limits: a session middleware, so handlers' replies and
+the sender's notices share one budget (about 30 messages a second overall, a short burst then
+one a second per private chat, 20 a minute per group) and a 429 is waited out, not lost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiolimiter import AsyncLimiter
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+log = logging.getLogger("otklik.throttle")
+
+COUNTED = frozenset(
+    {
+        "SendMessage",
+        "SendPhoto",
+        "SendVideo",
+        "SendDocument",
+        "SendMediaGroup",
+        "SendAnimation",
+        "CopyMessage",
+        "ForwardMessage",
+        "EditMessageText",
+        "EditMessageCaption",
+        "EditMessageReplyMarkup",
+    }
+)
+MAX_RETRIES = 5
+
+
+class Throttle(BaseRequestMiddleware):
+    def __init__(
+        self, overall_per_second: float = 28, private_burst: int = 3, group_per_minute: int = 20
+    ) -> None:
+        self.overall = AsyncLimiter(overall_per_second, 1)
+        self._private: dict[int, AsyncLimiter] = defaultdict(
+            lambda: AsyncLimiter(private_burst, private_burst)
+        )
+        self._group: dict[int, AsyncLimiter] = defaultdict(
+            lambda: AsyncLimiter(group_per_minute, 60)
+        )
+
+    def _chat_limiter(self, chat_id: Any) -> AsyncLimiter | None:
+        if not isinstance(chat_id, int):
+            return None
+        return self._private[chat_id] if chat_id > 0 else self._group[chat_id]
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        name = type(method).__name__
+        if name not in COUNTED:
+            return await make_request(bot, method)
+        chat = self._chat_limiter(getattr(method, "chat_id", None))
+        for attempt in range(MAX_RETRIES + 1):
+            await self.overall.acquire()
+            if chat is not None:
+                await chat.acquire()
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == MAX_RETRIES:
+                    raise
+                log.warning("429 on %s: waiting %s s", name, exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")

@@ -1,0 +1,60 @@
+"""Load what a card shows, for one viewer, from the store."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+
+from domain.incident import Incident, Status
+from domain.people import StaffMember
+from domain.services import Services
+from handlers.render import CardView, card_keyboard, card_text
+
+Card = tuple[str, InlineKeyboardMarkup | None]
+
+
+def topic_titles(services: Services) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for code, title, topics in services.topics:
+        titles[code] = title
+        titles.update(dict(topics))
+    return titles
+
+
+async def card_view(services: Services, incident_id: int, viewer: StaffMember) -> CardView | None:
+    from domain.screening import screen
+
+    async with services.uow_factory() as uow:
+        incident = await uow.incidents.get(incident_id)
+        if incident is None:
+            return None
+        timers = await uow.timers.open_for(incident_id)
+        departments = {d.id: d.name for d in await uow.departments.all() if d.id is not None}
+        linked = []
+        for other_id in incident.linked_ids:
+            other = await uow.incidents.get(other_id)
+            if other is not None:
+                linked.append(other.number or str(other.id))
+    repeats: tuple[Incident, ...] = ()
+    if incident.status is Status.NEW:
+        repeats = await services.routing.repeats_of(incident_id)
+    return CardView(
+        incident=incident,
+        viewer=viewer,
+        timers=timers,
+        departments=departments,
+        profile=services.profile,
+        rulers=services.rulers,
+        zone=services.zone,
+        now=services.clock.now(),
+        topic_titles=topic_titles(services),
+        flags=[f.value for f in screen(incident.source.text)],
+        repeats=repeats,
+        linked_numbers=linked,
+    )
+
+
+async def render_card(services: Services, incident_id: int, viewer: StaffMember) -> Card | None:
+    view = await card_view(services, incident_id, viewer)
+    if view is None:
+        return None
+    return card_text(view), card_keyboard(view)

@@ -1,0 +1,365 @@
+"""Presses on incident cards: tagging, routing, the head's decision, acceptance, returns.
+
+Every press is checked again: the presser's role (use case), the incident's status and the
+version the card showed. A stale or foreign button gets a clear alert and the card redrawn.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from domain.errors import DomainError
+from domain.incident import Importance
+from domain.people import StaffMember
+from domain.services import Services
+from handlers import texts
+from handlers.callbacks import Act, IncCb
+from handlers.cardbuild import render_card
+from handlers.errors import explain
+from handlers.render import duration
+
+PER_PAGE = 8
+MAX_JOINT = 6
+MAX_REASON = 1000
+
+
+class Input(StatesGroup):
+    reason = State()
+    location = State()
+    detected = State()
+
+
+def _kb(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for row in rows:
+        kb.row(*row)
+    return kb.as_markup()
+
+
+def _btn(label: str, cb: IncCb, action: str, x: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=label, callback_data=IncCb(a=action, i=cb.i, v=cb.v, x=x).pack()
+    )
+
+
+def _paged(
+    cb: IncCb, items: list[tuple[str, str, str]], page: int, menu: str, prefix: str = ""
+) -> list[list[InlineKeyboardButton]]:
+    """items: (label, action, x). Pages of PER_PAGE with ◀️ ▶️ and a back button."""
+    pages = max(1, -(-len(items) // PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chunk = items[page * PER_PAGE : (page + 1) * PER_PAGE]
+    rows = [[_btn(label, cb, action, x)] for label, action, x in chunk]
+    nav = []
+    if page > 0:
+        nav.append(_btn(texts.BTN_PREV, cb, menu, f"{prefix}{page - 1}"))
+    if page < pages - 1:
+        nav.append(_btn(texts.BTN_NEXT, cb, menu, f"{prefix}{page + 1}"))
+    if nav:
+        rows.append(nav)
+    rows.append([_btn(texts.BTN_BACK, cb, Act.BACK)])
+    return rows
+
+
+async def _departments(services: Services) -> list[tuple[int, str]]:
+    async with services.uow_factory() as uow:
+        return [(d.id, d.name) for d in await uow.departments.all() if d.id is not None]
+
+
+def _selection(x: str) -> list[int]:
+    return [int(v) for v in x.split(".") if v.isdigit()]
+
+
+async def _department_menu(
+    services: Services, cb: IncCb, toggle: str, done: str, selected: list[int]
+) -> InlineKeyboardMarkup:
+    rows = []
+    for dep_id, name in await _departments(services):
+        chosen = dep_id in selected
+        order = f"{selected.index(dep_id) + 1}. " if chosen and len(selected) > 1 else ""
+        label = texts.BTN_CHOSEN.format(title=order + name) if chosen else name
+        new = [d for d in selected if d != dep_id] if chosen else [*selected, dep_id][:MAX_JOINT]
+        rows.append([_btn(label, cb, toggle, ".".join(map(str, new)))])
+    if selected:
+        rows.append(
+            [
+                _btn(
+                    texts.BTN_DONE_ASSIGN.format(count=len(selected)),
+                    cb,
+                    done,
+                    ".".join(map(str, selected)),
+                )
+            ]
+        )
+    rows.append([_btn(texts.BTN_BACK, cb, Act.BACK)])
+    return _kb(rows)
+
+
+async def redraw(
+    services: Services, member: StaffMember, incident_id: int, message: Message
+) -> None:
+    card = await render_card(services, incident_id, member)
+    if card is None:
+        return
+    text, markup = card
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in str(exc):
+            raise
+
+
+def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:
+    """ "09:15" (today) or "24.11.2026 09:15", in the organisation's zone; never in the future."""
+    from zoneinfo import ZoneInfo
+
+    assert isinstance(zone, ZoneInfo)
+    local = now.astimezone(zone)
+    text = text.strip()
+    for fmt in ("%H:%M", "%d.%m.%Y %H:%M"):
+        try:
+            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is attached below
+        except ValueError:
+            continue
+        if fmt == "%H:%M":
+            parsed = parsed.replace(year=local.year, month=local.month, day=local.day)
+        moment = parsed.replace(tzinfo=zone)
+        if moment > now or moment < now - timedelta(days=366):
+            return None
+        return moment
+    return None
+
+
+def make_router() -> Router:
+    router = Router(name="cards")
+
+    @router.callback_query(IncCb.filter())
+    async def on_card_press(
+        query: CallbackQuery,
+        callback_data: IncCb,
+        services: Services,
+        member: StaffMember | None,
+        state: FSMContext,
+    ) -> None:
+        if member is None:
+            await query.answer(texts.NOT_ON_STAFF, show_alert=True)
+            return
+        message = query.message if isinstance(query.message, Message) else None
+        cb = callback_data
+        routing = services.routing
+        tg = member.telegram_id
+        try:
+            current = await routing.incident(cb.i)
+            if current.version != cb.v:
+                await query.answer(texts.STALE, show_alert=True)
+                if message is not None:
+                    await redraw(services, member, cb.i, message)
+                return
+            a, x = cb.a, cb.x
+            menu: InlineKeyboardMarkup | None = None
+            done: str | None = None
+            if a == Act.BACK:
+                if message is not None:
+                    await redraw(services, member, cb.i, message)
+            elif a == Act.TOPIC_MENU:
+                items = [(title, Act.TOPIC_GROUP, code) for code, title, _ in services.topics]
+                menu = _kb(_paged(cb, items, int(x or 0), Act.TOPIC_MENU))
+            elif a == Act.TOPIC_GROUP:
+                code, _, page = x.partition(".")
+                group = next((g for g in services.topics if g[0] == code), None)
+                if group is None:
+                    raise ValueError("unknown topic group")
+                items = [(title, Act.TOPIC, tcode) for tcode, title in group[2]]
+                rows = _paged(cb, items, int(page or 0), Act.TOPIC_GROUP, prefix=f"{code}.")
+                menu = _kb(rows)
+            elif a == Act.TOPIC:
+                group = next((g for g in services.topics if any(t == x for t, _ in g[2])), None)
+                if group is None:
+                    raise ValueError("unknown topic")
+                await routing.tag(tg, cb.i, cb.v, topic_group=group[0], topic=x)
+                done = texts.TAGGED
+            elif a == Act.LOCATION_MENU:
+                items = [(name, Act.LOCATION, str(n)) for n, name in enumerate(services.locations)]
+                rows = _paged(cb, items, int(x or 0), Act.LOCATION_MENU)
+                rows.insert(-1, [_btn(texts.BTN_FREE_LOCATION, cb, Act.LOCATION_FREE)])
+                menu = _kb(rows)
+            elif a == Act.LOCATION:
+                await routing.tag(tg, cb.i, cb.v, location=services.locations[int(x)])
+                done = texts.TAGGED
+            elif a in {
+                Act.LOCATION_FREE,
+                Act.NOT_SUBJECT,
+                Act.EXTERNAL,
+                Act.NO_REACTION,
+                Act.RETURN,
+                Act.DETECTED,
+            }:
+                prompts = {
+                    Act.LOCATION_FREE: (Input.location, texts.ASK_LOCATION_TEXT),
+                    Act.NOT_SUBJECT: (Input.reason, texts.ASK_NOT_SUBJECT_REASON),
+                    Act.EXTERNAL: (Input.reason, texts.ASK_EXTERNAL_REASON),
+                    Act.NO_REACTION: (Input.reason, texts.ASK_NO_REACTION_REASON),
+                    Act.RETURN: (Input.reason, texts.ASK_RETURN_REASON),
+                    Act.DETECTED: (Input.detected, texts.ASK_DETECTED),
+                }
+                st, prompt = prompts[a]
+                await state.set_state(st)
+                await state.update_data(action=a, incident=cb.i, version=cb.v)
+                await query.answer()
+                if message is not None:
+                    await message.answer(prompt)
+                return
+            elif a == Act.IMPORTANCE_MENU:
+                menu = _kb(
+                    [[_btn(texts.IMPORTANCE[i], cb, Act.IMPORTANCE, i.value)] for i in Importance]
+                    + [[_btn(texts.BTN_BACK, cb, Act.BACK)]]
+                )
+            elif a == Act.IMPORTANCE:
+                await routing.tag(tg, cb.i, cb.v, importance=Importance(x))
+                done = texts.TAGGED
+            elif a in {Act.ASSIGN_MENU, Act.ASSIGN_TOGGLE}:
+                menu = await _department_menu(
+                    services, cb, Act.ASSIGN_TOGGLE, Act.ASSIGN_DONE, _selection(x)
+                )
+            elif a == Act.ASSIGN_DONE:
+                chosen = _selection(x)
+                await routing.assign(tg, cb.i, cb.v, chosen)
+                names = dict(await _departments(services))
+                done = texts.ASSIGNED.format(
+                    departments=", ".join(names.get(d, "?") for d in chosen)
+                )
+            elif a in {Act.HEAD_MENU, Act.HEAD_TOGGLE}:
+                menu = await _department_menu(
+                    services, cb, Act.HEAD_TOGGLE, Act.HEAD_DONE, _selection(x)
+                )
+            elif a == Act.HEAD_DONE:
+                chosen = _selection(x)
+                await routing.head_decide(tg, cb.i, cb.v, chosen)
+                names = dict(await _departments(services))
+                done = texts.ASSIGNED.format(
+                    departments=", ".join(names.get(d, "?") for d in chosen)
+                )
+            elif a == Act.TO_HEAD:
+                await routing.send_to_head(tg, cb.i, cb.v)
+                done = texts.SENT_TO_HEAD
+            elif a == Act.REPEAT:
+                linked = await routing.link_repeat(tg, cb.i, cb.v, int(x))
+                earlier = await routing.incident(int(x))
+                done = texts.LINKED.format(number=earlier.number or earlier.id)
+                _ = linked
+            elif a == Act.ACCEPT:
+                await routing.accept(tg, cb.i, cb.v)
+                done = texts.ACCEPTED
+            else:
+                raise ValueError(f"unknown action {a!r}")
+            if menu is not None and message is not None:
+                await message.edit_reply_markup(reply_markup=menu)
+            await query.answer(done or "")
+            if done is not None:
+                services.kick()
+        except (DomainError, ValueError, IndexError) as exc:
+            await query.answer(await _explain(services, exc), show_alert=True)
+            if message is not None:
+                await redraw(services, member, cb.i, message)
+
+    @router.message(Input.reason, F.text)
+    async def on_reason(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None or message.text is None:
+            await state.clear()
+            return
+        reason = message.text.strip()
+        if not reason or reason.startswith("/"):
+            await message.answer(texts.EMPTY_REASON)
+            return
+        if len(reason) > MAX_REASON:
+            await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
+            return
+        await state.clear()
+        routing = services.routing
+        tg, inc, ver = member.telegram_id, int(data["incident"]), int(data["version"])
+        try:
+            action = data["action"]
+            if action == Act.RETURN:
+                returned = await routing.return_not_competent(tg, inc, ver, reason)
+                if returned.late:
+                    window = services.profile.flow(returned.incident.flow).timers.get(
+                        "competence_return"
+                    )
+                    length = window.length.delta if window and window.length else timedelta(0)
+                    await message.answer(texts.RETURNED_LATE.format(window=duration(length)))
+                else:
+                    await message.answer(texts.RETURNED_OK)
+            elif action == Act.NOT_SUBJECT:
+                await routing.mark_not_subject(tg, inc, ver, reason)
+                await message.answer(texts.MARKED_NOT_SUBJECT)
+            elif action == Act.EXTERNAL:
+                await routing.pass_to_external(tg, inc, ver, reason)
+                await message.answer(texts.PASSED_EXTERNAL)
+            elif action == Act.NO_REACTION:
+                await routing.head_no_reaction(tg, inc, ver, reason)
+                await message.answer(texts.NO_REACTION_OK)
+            services.kick()
+        except (DomainError, ValueError) as exc:
+            await message.answer(await _explain(services, exc))
+
+    @router.message(Input.location, F.text)
+    async def on_location(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None or message.text is None:
+            await state.clear()
+            return
+        location = message.text.strip()
+        if not location or location.startswith("/") or len(location) > 200:
+            await message.answer(texts.EMPTY_REASON)
+            return
+        await state.clear()
+        try:
+            await services.routing.tag(
+                member.telegram_id, int(data["incident"]), int(data["version"]), location=location
+            )
+            await message.answer(texts.TAGGED)
+            services.kick()
+        except (DomainError, ValueError) as exc:
+            await message.answer(await _explain(services, exc))
+
+    @router.message(Input.detected, F.text)
+    async def on_detected(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None or message.text is None:
+            await state.clear()
+            return
+        moment = parse_moment(message.text, services.clock.now(), services.zone)
+        if moment is None:
+            await message.answer(texts.BAD_DETECTED)
+            return
+        await state.clear()
+        try:
+            await services.routing.set_detected_at(
+                member.telegram_id, int(data["incident"]), int(data["version"]), moment
+            )
+            await message.answer(texts.TAGGED)
+            services.kick()
+        except (DomainError, ValueError) as exc:
+            await message.answer(await _explain(services, exc))
+
+    return router
+
+
+async def _explain(services: Services, exc: Exception) -> str:
+    async with services.uow_factory() as uow:
+        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
+    return explain(exc, names)

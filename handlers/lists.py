@@ -1,0 +1,170 @@
+"""/tasks (mine by urgency), /board (all open, overdue first), /find (by number or text)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from domain.incident import Incident
+from domain.people import StaffMember
+from domain.ports import CardRef
+from domain.roles import HEADS, Role
+from domain.services import Services
+from domain.timers import Timer
+from domain.work import AssignmentState
+from handlers import texts
+from handlers.callbacks import IncCb
+from handlers.cardbuild import render_card
+from handlers.render import list_line
+
+LIMIT = 30
+OPEN = "op"
+
+
+
+def _nearest(timers: Sequence[Timer]) -> datetime | None:
+    dues = [t.due_at for t in timers if t.is_open and t.due_at is not None]
+    return min(dues) if dues else None
+
+
+def _involved(incident: Incident, timers: Sequence[Timer], member: StaffMember) -> bool:
+    if incident.curator_id == member.id and incident.status.value in {"new", "decided", "returned"}:
+        return True
+    if any(t.holder_id == member.id for t in timers if t.is_open):
+        return True
+    return any(
+        a.state is not AssignmentState.RETURNED
+        and (
+            a.executor_id == member.id
+            or (a.executor_id is None and a.department_id == member.department_id)
+        )
+        for a in incident.assignments
+    ) or (incident.status.value == "awaiting_decision" and bool(member.roles & HEADS))
+
+
+async def _open_with_timers(services: Services) -> list[tuple[Incident, Sequence[Timer]]]:
+    async with services.uow_factory() as uow:
+        incidents = await uow.incidents.list_open(limit=1000)
+        return [(i, await uow.timers.open_for(i.id)) for i in incidents if i.id is not None]
+
+
+def _listing(
+    title: str, rows: list[tuple[Incident, Sequence[Timer]]], services: Services
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    now = services.clock.now()
+    lines = [title]
+    kb = InlineKeyboardBuilder()
+    for incident, timers in rows[:LIMIT]:
+        lines.append(list_line(incident, timers, now, services.rulers, services.zone))
+        kb.button(
+            text=f"№{incident.number or incident.id}",
+            callback_data=IncCb(a=OPEN, i=incident.id or 0, v=incident.version),
+        )
+    if len(rows) > LIMIT:
+        lines.append(texts.LIST_MORE.format(count=len(rows) - LIMIT))
+    kb.adjust(5)
+    return "\n".join(lines), (kb.as_markup() if rows else None)
+
+
+def _by_urgency(
+    rows: list[tuple[Incident, Sequence[Timer]]], now: datetime
+) -> list[tuple[Incident, Sequence[Timer]]]:
+    def key(row: tuple[Incident, Sequence[Timer]]) -> tuple[bool, float]:
+        due = _nearest(row[1])
+        if due is None:
+            return (True, 0.0)
+        return (False, (due - now).total_seconds())
+
+    return sorted(rows, key=key)
+
+
+def make_router() -> Router:
+    router = Router(name="lists")
+    router.message.filter(F.chat.type == "private")
+
+    @router.message(Command("tasks"))
+    async def on_tasks(message: Message, services: Services, member: StaffMember | None) -> None:
+        if member is None:
+            await message.answer(texts.NOT_ON_STAFF)
+            return
+        rows = [r for r in await _open_with_timers(services) if _involved(r[0], r[1], member)]
+        if not rows:
+            await message.answer(texts.TASKS_EMPTY)
+            return
+        text, markup = _listing(
+            texts.TASKS_TITLE.format(count=len(rows)),
+            _by_urgency(rows, services.clock.now()),
+            services,
+        )
+        await message.answer(text, reply_markup=markup)
+
+    @router.message(Command("board"))
+    async def on_board(message: Message, services: Services, member: StaffMember | None) -> None:
+        if member is None:
+            await message.answer(texts.NOT_ON_STAFF)
+            return
+        if not member.roles & (HEADS | {Role.CURATOR, Role.ADMIN}):
+            await message.answer(texts.NOT_ALLOWED)
+            return
+        rows = await _open_with_timers(services)
+        if not rows:
+            await message.answer(texts.BOARD_EMPTY)
+            return
+        text, markup = _listing(
+            texts.BOARD_TITLE.format(count=len(rows)),
+            _by_urgency(rows, services.clock.now()),
+            services,
+        )
+        await message.answer(text, reply_markup=markup)
+
+    @router.message(Command("find"))
+    async def on_find(
+        message: Message, command: CommandObject, services: Services, member: StaffMember | None
+    ) -> None:
+        if member is None:
+            await message.answer(texts.NOT_ON_STAFF)
+            return
+        query = (command.args or "").strip().lstrip("№")
+        if not query:
+            await message.answer(texts.FIND_USAGE)
+            return
+        async with services.uow_factory() as uow:
+            found: list[Incident] = []
+            exact = await uow.incidents.by_number(query)
+            if exact is not None:
+                found.append(exact)
+            found += [
+                i
+                for i in await uow.incidents.search(query, limit=LIMIT)
+                if i.id != (exact.id if exact else None)
+            ]
+            rows = [(i, await uow.timers.open_for(i.id)) for i in found if i.id is not None]
+        if not rows:
+            await message.answer(texts.FIND_EMPTY)
+            return
+        text, markup = _listing(texts.FIND_TITLE.format(count=len(rows)), rows, services)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(IncCb.filter(F.a == OPEN))
+    async def on_open(
+        query: CallbackQuery, callback_data: IncCb, services: Services, member: StaffMember | None
+    ) -> None:
+        if member is None or member.id is None:
+            await query.answer(texts.NOT_ON_STAFF, show_alert=True)
+            return
+        card = await render_card(services, callback_data.i, member)
+        if card is None or not isinstance(query.message, Message):
+            await query.answer(texts.NOT_FOUND, show_alert=True)
+            return
+        sent = await query.message.answer(card[0], reply_markup=card[1])
+        async with services.uow_factory() as uow:
+            await uow.cards.put(CardRef(callback_data.i, member.id, sent.chat.id, sent.message_id))
+            await uow.commit()
+        await query.answer()
+
+    return router

@@ -1,0 +1,352 @@
+"""The rows. Repositories turn them into domain objects; nothing outside `storage/` sees them.
+
+The author's personal data lives only in `incident_sources` (Gulkevichi 1.5); `history` is
+append-only (a trigger refuses UPDATE and DELETE, see the initial migration).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime, json_type
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CODE = 32
+"""Length of enum codes (statuses, roles, kinds)."""
+NAME = 255
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: json_type(),
+        list[Any]: json_type(),
+    }
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    profile: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME), unique=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", use_alter=True))
+    supervising_deputy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", use_alter=True)
+    )
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str] = mapped_column(String(NAME))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class StaffRoleRow(Base):
+    __tablename__ = "staff_roles"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+
+
+class AbsenceRow(Base):
+    __tablename__ = "absences"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_ordered"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(CODE))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint("version >= 0", name="version_not_negative"),
+        Index("ix_incidents_status_detected_at", "status", "detected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(CODE), unique=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[str] = mapped_column(String(64))
+    detected_at: Mapped[datetime] = mapped_column(index=True)
+    curator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    status: Mapped[str] = mapped_column(String(CODE))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    topic_group: Mapped[str | None] = mapped_column(String(NAME))
+    topic: Mapped[str | None] = mapped_column(String(NAME))
+    location: Mapped[str | None] = mapped_column(String(NAME))
+    importance: Mapped[str] = mapped_column(String(CODE))
+    outcome: Mapped[str | None] = mapped_column(String(CODE))
+    reaction: Mapped[str | None] = mapped_column(String(CODE))
+    extra_clauses: Mapped[dict[str, Any]]
+
+
+class IncidentSourceRow(Base):
+    """Where the post was, and the only place holding the author's data."""
+
+    __tablename__ = "incident_sources"
+    __table_args__ = (
+        Index("ix_incident_sources_url", "url", postgresql_using="hash"),
+        Index("ix_incident_sources_author", "author", postgresql_using="hash"),
+    )
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    network: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    media: Mapped[list[Any]]
+    external_number: Mapped[str | None] = mapped_column(String(64))
+    external_deadline: Mapped[datetime | None]
+    erased: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """The author's data was erased (Gulkevichi 1.5)."""
+
+
+class AssignmentRow(Base):
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    """The order of the part in a joint answer."""
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(CODE))
+    part_text: Mapped[str | None] = mapped_column(Text)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DraftRow(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(CODE))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    revision: Mapped[int] = mapped_column(Integer)
+    promised_final: Mapped[date | None] = mapped_column(Date)
+    overridden_warnings: Mapped[list[Any]]
+
+
+class AttachmentRow(Base):
+    __tablename__ = "draft_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(CODE))
+    file_id: Mapped[str] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
+    step: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(CODE))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decision: Mapped[str] = mapped_column(String(CODE))
+    at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PublicationRow(Base):
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime]
+    link: Mapped[str | None] = mapped_column(Text)
+    screenshot_file_id: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean)
+    general_interest: Mapped[bool] = mapped_column(Boolean)
+
+
+class IncidentLinkRow(Base):
+    """An incident and an earlier one on the same question (a repeated message)."""
+
+    __tablename__ = "incident_links"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    linked_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class HistoryRow(Base):
+    """Append-only: inserted, never updated or deleted."""
+
+    __tablename__ = "history"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_roles: Mapped[list[Any]]
+    action: Mapped[str] = mapped_column(String(CODE))
+    from_status: Mapped[str] = mapped_column(String(CODE))
+    to_status: Mapped[str] = mapped_column(String(CODE))
+    clause: Mapped[str | None] = mapped_column(String(NAME))
+    payload: Mapped[dict[str, Any]]
+
+
+class TimerRow(Base):
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    clause: Mapped[str] = mapped_column(String(NAME))
+    clock: Mapped[str] = mapped_column(String(CODE))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    holder_role: Mapped[str] = mapped_column(String(CODE))
+    stopped_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Whether the last pause is still running; kept in step with `timer_pauses`."""
+
+
+Index(
+    "ix_timers_due_open",
+    TimerRow.due_at,
+    TimerRow.id,
+    sqlite_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
+    postgresql_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
+)
+
+
+class TimerPauseRow(Base):
+    __tablename__ = "timer_pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    timer_id: Mapped[int] = mapped_column(ForeignKey("timers.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ReminderRow(Base):
+    """A reminder that went out; the unique key makes it go out once."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("incident_id", "timer_name", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    timer_name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(CODE))
+    sent_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A notice to deliver, written in the transaction of the change that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(CODE))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    payload: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str | None] = mapped_column(String(NAME), unique=True)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    not_before: Mapped[datetime | None]
+    failed: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    """Why the last attempt failed (for the log; not part of the domain's message)."""
+
+
+Index(
+    "ix_outbox_pending",
+    OutboxRow.id,
+    sqlite_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
+    postgresql_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
+)
+
+
+class InviteRow(Base):
+    """A one-time link that makes whoever opens it a staff member."""
+
+    __tablename__ = "invites"
+
+    token: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    role: Mapped[str] = mapped_column(String(CODE))
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    used_at: Mapped[datetime | None]
+
+
+class CardRow(Base):
+    """Where a person's card of an incident is, so it is edited in place."""
+
+    __tablename__ = "cards"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,1184 @@
+"""Repositories: a session in, domain objects out. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Protocol, TypeVar, cast
+
+from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.durations import ClockKind
+from domain.errors import StaleVersion
+from domain.incident import (
+    OPEN,
+    Action,
+    DraftKind,
+    HistoryEntry,
+    Importance,
+    Incident,
+    Outcome,
+    Reaction,
+    Source,
+    Status,
+    Tags,
+)
+from domain.people import Absence, AbsenceKind, Department, Invite, StaffMember
+from domain.ports import CardRef
+from domain.roles import Role
+from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer, TimerPause
+from domain.usecases import NotFound
+from domain.work import (
+    Approval,
+    Assignment,
+    AssignmentState,
+    Attachment,
+    AttachmentKind,
+    Decision,
+    Draft,
+    Publication,
+)
+from storage.models import (
+    AbsenceRow,
+    ApprovalRow,
+    AssignmentRow,
+    AttachmentRow,
+    CardRow,
+    DepartmentRow,
+    DraftRow,
+    HistoryRow,
+    IncidentLinkRow,
+    IncidentRow,
+    IncidentSourceRow,
+    InviteRow,
+    OrganisationRow,
+    OutboxRow,
+    PublicationRow,
+    ReminderRow,
+    StaffRoleRow,
+    StaffRow,
+    TimerPauseRow,
+    TimerRow,
+)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def incident_number(detected_at: datetime, incident_id: int) -> str:
+    """The number shown on cards and in reports: the year of detection and the id."""
+    return f"{detected_at.year}-{incident_id:06d}"
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+
+def _incident_values(incident: Incident) -> dict[str, Any]:
+    tags = incident.tags
+    return {
+        "number": incident.number,
+        "profile": incident.profile,
+        "flow": incident.flow,
+        "detected_at": incident.detected_at,
+        "curator_id": incident.curator_id,
+        "status": incident.status.value,
+        "topic_group": tags.topic_group,
+        "topic": tags.topic,
+        "location": tags.location,
+        "importance": tags.importance.value,
+        "outcome": incident.outcome.value if incident.outcome else None,
+        "reaction": incident.reaction.value if incident.reaction else None,
+        "extra_clauses": dict(incident.extra_clauses),
+    }
+
+
+def _source_values(source: Source) -> dict[str, Any]:
+    return {
+        "network": source.network,
+        "url": source.url,
+        "author": source.author,
+        "text": source.text,
+        "media": list(source.media),
+        "external_number": source.external_number,
+        "external_deadline": source.external_deadline,
+    }
+
+
+def _assignment_values(incident_id: int, a: Assignment) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "position": a.order,
+        "department_id": a.department_id,
+        "executor_id": a.executor_id,
+        "assigned_at": a.assigned_at,
+        "state": a.state.value,
+        "part_text": a.part_text,
+        "return_reason": a.return_reason,
+    }
+
+
+def _draft_values(incident_id: int, d: Draft) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "kind": d.kind.value,
+        "text": d.text,
+        "author_id": d.author_id,
+        "created_at": d.created_at,
+        "submitted_at": d.submitted_at,
+        "revision": d.revision,
+        "promised_final": d.promised_final,
+        "overridden_warnings": list(d.overridden_warnings),
+    }
+
+
+def _approval_values(incident_id: int, a: Approval) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "draft_id": a.draft_id,
+        "step": a.step,
+        "role": a.role.value,
+        "approver_id": a.approver_id,
+        "decision": a.decision.value,
+        "at": a.at,
+        "reason": a.reason,
+    }
+
+
+def _publication_values(incident_id: int, p: Publication) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "draft_id": p.draft_id,
+        "publisher_id": p.publisher_id,
+        "at": p.at,
+        "link": p.link,
+        "screenshot_file_id": p.screenshot_file_id,
+        "public": p.public,
+        "general_interest": p.general_interest,
+    }
+
+
+def history_values(incident_id: int, seq: int, e: HistoryEntry) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "seq": seq,
+        "at": e.at,
+        "actor_id": e.actor_id,
+        "actor_roles": sorted(r.value for r in e.actor_roles),
+        "action": e.action.value,
+        "from_status": e.from_status.value,
+        "to_status": e.to_status.value,
+        "clause": e.clause,
+        "payload": dict(e.payload),
+    }
+
+
+def _history(row: HistoryRow) -> HistoryEntry:
+    return HistoryEntry(
+        at=row.at,
+        actor_id=row.actor_id,
+        actor_roles=frozenset(Role(r) for r in row.actor_roles),
+        action=Action(row.action),
+        from_status=Status(row.from_status),
+        to_status=Status(row.to_status),
+        clause=row.clause,
+        payload=dict(row.payload),
+    )
+
+
+def _source(row: IncidentSourceRow) -> Source:
+    return Source(
+        network=row.network,
+        url=row.url,
+        author=row.author,
+        text=row.text,
+        media=tuple(row.media),
+        external_number=row.external_number,
+        external_deadline=row.external_deadline,
+    )
+
+
+def _assignment(row: AssignmentRow) -> Assignment:
+    return Assignment(
+        id=row.id,
+        department_id=row.department_id,
+        executor_id=row.executor_id,
+        order=row.position,
+        assigned_at=row.assigned_at,
+        state=AssignmentState(row.state),
+        part_text=row.part_text,
+        return_reason=row.return_reason,
+    )
+
+
+def _draft(row: DraftRow, attachments: Sequence[AttachmentRow]) -> Draft:
+    return Draft(
+        id=row.id,
+        kind=DraftKind(row.kind),
+        text=row.text,
+        author_id=row.author_id,
+        created_at=row.created_at,
+        attachments=tuple(
+            Attachment(kind=AttachmentKind(a.kind), file_id=a.file_id, caption=a.caption)
+            for a in attachments
+        ),
+        submitted_at=row.submitted_at,
+        revision=row.revision,
+        promised_final=row.promised_final,
+        overridden_warnings=tuple(row.overridden_warnings),
+    )
+
+
+def _approval(row: ApprovalRow) -> Approval:
+    return Approval(
+        id=row.id,
+        draft_id=row.draft_id,
+        step=row.step,
+        role=Role(row.role),
+        approver_id=row.approver_id,
+        decision=Decision(row.decision),
+        at=row.at,
+        reason=row.reason,
+    )
+
+
+def _publication(row: PublicationRow) -> Publication:
+    return Publication(
+        id=row.id,
+        draft_id=row.draft_id,
+        publisher_id=row.publisher_id,
+        at=row.at,
+        link=row.link,
+        screenshot_file_id=row.screenshot_file_id,
+        public=row.public,
+        general_interest=row.general_interest,
+    )
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+_Child = TypeVar("_Child", bound=_HasId)
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """The children of an incident as this unit of work loaded or wrote them."""
+
+    source: Source
+    assignments: Mapping[int, Assignment]
+    drafts: Mapping[int, Draft]
+    approvals: Mapping[int, Approval]
+    publications: Mapping[int, Publication]
+    links: tuple[int, ...]
+
+    @classmethod
+    def of(cls, incident: Incident) -> _Seen:
+        return cls(
+            source=incident.source,
+            assignments={a.id: a for a in incident.assignments if a.id is not None},
+            drafts={d.id: d for d in incident.drafts if d.id is not None},
+            approvals={a.id: a for a in incident.approvals if a.id is not None},
+            publications={p.id: p for p in incident.publications if p.id is not None},
+            links=incident.linked_ids,
+        )
+
+
+_SEARCHED = (IncidentSourceRow.text, IncidentSourceRow.author, IncidentSourceRow.url)
+_ERASED_SOURCE: dict[str, Any] = {
+    "author": None,
+    "url": None,
+    "text": "",
+    "media": [],
+    "erased": True,
+}
+
+
+@dataclass(slots=True)
+class SqlIncidentRepository:
+    session: AsyncSession
+    _seen: dict[int, _Seen] = field(default_factory=dict)
+
+    async def add(self, incident: Incident) -> Incident:
+        s = self.session
+        values = _incident_values(incident) | {"version": incident.version}
+        incident_id = (
+            await s.execute(insert(IncidentRow).values(values).returning(IncidentRow.id))
+        ).scalar_one()
+        stored = replace(
+            incident,
+            id=incident_id,
+            history=list(incident.history),
+            assignments=[replace(a, id=None) for a in incident.assignments],
+            drafts=[replace(d, id=None) for d in incident.drafts],
+            approvals=[replace(a, id=None) for a in incident.approvals],
+            publications=[replace(p, id=None) for p in incident.publications],
+        )
+        if stored.number is None:
+            stored.number = incident_number(incident.detected_at, incident_id)
+            await s.execute(
+                update(IncidentRow)
+                .where(IncidentRow.id == incident_id)
+                .values(number=stored.number)
+            )
+        await s.execute(
+            insert(IncidentSourceRow).values(
+                incident_id=incident_id, **_source_values(incident.source)
+            )
+        )
+        await self._write_children(stored, None, created=True)
+        await self._append_history(incident_id, stored.history, first_seq=1)
+        self._seen[incident_id] = _Seen.of(stored)
+        return stored
+
+    async def get(self, incident_id: int) -> Incident | None:
+        found = await self._load([incident_id])
+        return found[0] if found else None
+
+    async def update(
+        self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]
+    ) -> None:
+        if incident.id is None:
+            raise ValueError("an incident that was never added cannot be updated")
+        new_version = max(incident.version, expected_version + 1)
+        result = await self.session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == incident.id, IncidentRow.version == expected_version)
+            .values(_incident_values(incident) | {"version": new_version})
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            raise await self._stale(incident.id, expected_version)
+        incident.version = new_version
+        await self._write_children(incident, self._seen.get(incident.id))
+        await self._append_history(incident.id, new_history)
+        self._seen[incident.id] = _Seen.of(incident)
+
+    async def find_by_url(self, url: str) -> Sequence[Incident]:
+        ids = await self.session.scalars(
+            select(IncidentSourceRow.incident_id)
+            .where(IncidentSourceRow.url == url)
+            .order_by(IncidentSourceRow.incident_id)
+        )
+        return await self._load(list(ids))
+
+    async def find_by_author(self, author: str, since: datetime) -> Sequence[Incident]:
+        ids = await self.session.scalars(
+            select(IncidentRow.id)
+            .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
+            .where(IncidentSourceRow.author == author, IncidentRow.detected_at >= since)
+            .order_by(IncidentRow.detected_at, IncidentRow.id)
+        )
+        return await self._load(list(ids))
+
+    async def list_open(self, limit: int = 100) -> Sequence[Incident]:
+        ids = await self.session.scalars(
+            select(IncidentRow.id)
+            .where(IncidentRow.status.in_([s.value for s in OPEN]))
+            .order_by(IncidentRow.detected_at, IncidentRow.id)
+            .limit(limit)
+        )
+        return await self._load(list(ids))
+
+    async def by_number(self, number: str) -> Incident | None:
+        incident_id = await self.session.scalar(
+            select(IncidentRow.id).where(IncidentRow.number == number)
+        )
+        return None if incident_id is None else await self.get(incident_id)
+
+    async def search(self, text: str, limit: int = 20) -> Sequence[Incident]:
+        """Source text, author or URL containing `text`, any case (Cyrillic too), newest first."""
+        needle = text.casefold()
+        if not needle:
+            return []
+        if _dialect(self.session) == "postgresql":
+            fields = [func.lower(c) for c in _SEARCHED]
+            hit = [func.strpos(f, func.lower(text)) > 0 for f in fields]
+        else:
+            hit = [func.instr(func.casefold(c), needle) > 0 for c in _SEARCHED]
+        ids = await self.session.scalars(
+            select(IncidentRow.id)
+            .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
+            .where(or_(*hit))
+            .order_by(IncidentRow.detected_at.desc(), IncidentRow.id.desc())
+            .limit(limit)
+        )
+        return await self._load(list(ids))
+
+    async def erase_personal_data(self, incident_id: int) -> bool:
+        result = await self.session.execute(
+            update(IncidentSourceRow)
+            .where(IncidentSourceRow.incident_id == incident_id)
+            .values(_ERASED_SOURCE)
+            .execution_options(synchronize_session=False)
+        )
+        self._forget([incident_id])
+        return _rowcount(result) == 1
+
+    async def erase_personal_data_before(self, moment: datetime) -> int:
+        """Erase the sources of incidents detected before `moment`; returns how many."""
+        detected_before = select(IncidentRow.id).where(IncidentRow.detected_at < moment)
+        result = await self.session.execute(
+            update(IncidentSourceRow)
+            .where(
+                IncidentSourceRow.incident_id.in_(detected_before),
+                IncidentSourceRow.erased == false(),
+            )
+            .values(_ERASED_SOURCE)
+            .execution_options(synchronize_session=False)
+        )
+        self._seen.clear()
+        return _rowcount(result)
+
+    async def count(self) -> int:
+        return (
+            await self.session.execute(select(func.count()).select_from(IncidentRow))
+        ).scalar_one()
+
+    def _forget(self, ids: Iterable[int]) -> None:
+        for incident_id in ids:
+            self._seen.pop(incident_id, None)
+
+    async def _stale(self, incident_id: int, expected: int) -> Exception:
+        version = await self.session.scalar(
+            select(IncidentRow.version).where(IncidentRow.id == incident_id)
+        )
+        if version is None:
+            return NotFound("incident", incident_id)
+        last_actor = await self.session.scalar(
+            select(HistoryRow.actor_id)
+            .where(HistoryRow.incident_id == incident_id)
+            .order_by(HistoryRow.seq.desc())
+            .limit(1)
+        )
+        return StaleVersion(expected, version, last_actor)
+
+    async def _append_history(
+        self, incident_id: int, entries: Sequence[HistoryEntry], first_seq: int | None = None
+    ) -> None:
+        if not entries:
+            return
+        if first_seq is None:
+            last = await self.session.scalar(
+                select(func.max(HistoryRow.seq)).where(HistoryRow.incident_id == incident_id)
+            )
+            first_seq = (last or 0) + 1
+        await self.session.execute(
+            insert(HistoryRow),
+            [history_values(incident_id, first_seq + i, e) for i, e in enumerate(entries)],
+        )
+
+    async def _insert_ids(self, row: Any, values: list[dict[str, Any]]) -> list[int]:
+        if not values:
+            return []
+        ids = await self.session.scalars(
+            insert(row).returning(row.id, sort_by_parameter_order=True), values
+        )
+        return list(ids)
+
+    async def _update_by_id(self, row: Any, values: list[dict[str, Any]]) -> None:
+        if values:
+            await self.session.execute(update(row), values)
+
+    async def _sync(
+        self,
+        row: Any,
+        items: list[_Child],
+        seen: Mapping[int, _Child] | None,
+        values: Callable[[_Child], dict[str, Any]],
+    ) -> tuple[list[_Child], list[_Child]]:
+        """Insert the children without an id (setting it), update those changed since loaded."""
+        changed = [x for x in items if x.id is not None and (seen is None or seen.get(x.id) != x)]
+        await self._update_by_id(row, [{"id": x.id, **values(x)} for x in changed])
+        new = [i for i, x in enumerate(items) if x.id is None]
+        ids = await self._insert_ids(row, [values(items[i]) for i in new])
+        for i, new_id in zip(new, ids, strict=True):
+            items[i] = replace(items[i], id=new_id)  # type: ignore[type-var]
+        return changed, [items[i] for i in new]
+
+    async def _write_children(
+        self, incident: Incident, seen: _Seen | None, *, created: bool = False
+    ) -> None:
+        assert incident.id is not None
+        iid = incident.id
+        s = self.session
+        if not created and (seen is None or seen.source != incident.source):
+            await s.execute(
+                update(IncidentSourceRow)
+                .where(IncidentSourceRow.incident_id == iid, IncidentSourceRow.erased == false())
+                .values(_source_values(incident.source))
+                .execution_options(synchronize_session=False)
+            )
+        await self._sync(
+            AssignmentRow,
+            incident.assignments,
+            seen.assignments if seen else None,
+            lambda a: _assignment_values(iid, a),
+        )
+        changed, added = await self._sync(
+            DraftRow,
+            incident.drafts,
+            seen.drafts if seen else None,
+            lambda d: _draft_values(iid, d),
+        )
+        rewrite = list(added)
+        for d in changed:
+            old = seen.drafts.get(d.id) if seen is not None and d.id is not None else None
+            if old is None or old.attachments != d.attachments:
+                await s.execute(delete(AttachmentRow).where(AttachmentRow.draft_id == d.id))
+                rewrite.append(d)
+        attachments = [
+            {
+                "draft_id": d.id,
+                "position": n,
+                "kind": a.kind.value,
+                "file_id": a.file_id,
+                "caption": a.caption,
+            }
+            for d in rewrite
+            for n, a in enumerate(d.attachments)
+        ]
+        if attachments:
+            await s.execute(insert(AttachmentRow), attachments)
+        await self._sync(
+            ApprovalRow,
+            incident.approvals,
+            seen.approvals if seen else None,
+            lambda a: _approval_values(iid, a),
+        )
+        await self._sync(
+            PublicationRow,
+            incident.publications,
+            seen.publications if seen else None,
+            lambda p: _publication_values(iid, p),
+        )
+        if seen is None or seen.links != incident.linked_ids:
+            if not created:
+                await s.execute(delete(IncidentLinkRow).where(IncidentLinkRow.incident_id == iid))
+            links = [
+                {"incident_id": iid, "linked_id": linked, "position": n}
+                for n, linked in enumerate(dict.fromkeys(incident.linked_ids))
+            ]
+            if links:
+                await s.execute(insert(IncidentLinkRow), links)
+
+    async def _load(self, ids: Sequence[int]) -> list[Incident]:
+        """Whole aggregates, one query per table whatever the number of incidents."""
+        if not ids:
+            return []
+        s = self.session
+        fresh = {"populate_existing": True}
+        heads = (
+            await s.execute(
+                select(IncidentRow, IncidentSourceRow)
+                .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
+                .where(IncidentRow.id.in_(ids))
+                .execution_options(**fresh)
+            )
+        ).all()
+        found = {row.id: (row, source) for row, source in heads}
+        if not found:
+            return []
+        keys = list(found)
+
+        def children(row: Any, *order: Any) -> Any:
+            return (
+                select(row)
+                .where(row.incident_id.in_(keys))
+                .order_by(row.incident_id, *order)
+                .execution_options(**fresh)
+            )
+
+        assignments = (await s.scalars(children(AssignmentRow, AssignmentRow.id))).all()
+        drafts = (await s.scalars(children(DraftRow, DraftRow.id))).all()
+        approvals = (await s.scalars(children(ApprovalRow, ApprovalRow.id))).all()
+        publications = (await s.scalars(children(PublicationRow, PublicationRow.id))).all()
+        links = (await s.scalars(children(IncidentLinkRow, IncidentLinkRow.position))).all()
+        history = (await s.scalars(children(HistoryRow, HistoryRow.seq))).all()
+        attachments: dict[int, list[AttachmentRow]] = {}
+        if drafts:
+            for a in await s.scalars(
+                select(AttachmentRow)
+                .where(AttachmentRow.draft_id.in_([d.id for d in drafts]))
+                .order_by(AttachmentRow.draft_id, AttachmentRow.position)
+                .execution_options(**fresh)
+            ):
+                attachments.setdefault(a.draft_id, []).append(a)
+
+        result: dict[int, Incident] = {}
+        for incident_id, (row, source) in found.items():
+            result[incident_id] = Incident(
+                id=row.id,
+                profile=row.profile,
+                flow=row.flow,
+                source=_source(source),
+                detected_at=row.detected_at,
+                curator_id=row.curator_id,
+                number=row.number,
+                status=Status(row.status),
+                version=row.version,
+                tags=Tags(
+                    topic_group=row.topic_group,
+                    topic=row.topic,
+                    location=row.location,
+                    importance=Importance(row.importance),
+                ),
+                outcome=Outcome(row.outcome) if row.outcome else None,
+                reaction=Reaction(row.reaction) if row.reaction else None,
+                extra_clauses=dict(row.extra_clauses),
+            )
+        for a in assignments:
+            result[a.incident_id].assignments.append(_assignment(a))
+        for d in drafts:
+            result[d.incident_id].drafts.append(_draft(d, attachments.get(d.id, ())))
+        for ap in approvals:
+            result[ap.incident_id].approvals.append(_approval(ap))
+        for p in publications:
+            result[p.incident_id].publications.append(_publication(p))
+        for h in history:
+            result[h.incident_id].history.append(_history(h))
+        linked: dict[int, list[int]] = {}
+        for link in links:
+            linked.setdefault(link.incident_id, []).append(link.linked_id)
+        for incident_id, incident in result.items():
+            incident.linked_ids = tuple(linked.get(incident_id, ()))
+            self._seen[incident_id] = _Seen.of(incident)
+        return [result[i] for i in ids if i in result]
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+def _staff_values(m: StaffMember) -> dict[str, Any]:
+    return {
+        "telegram_id": m.telegram_id,
+        "full_name": m.full_name,
+        "department_id": m.department_id,
+        "substitute_id": m.substitute_id,
+        "active": m.active,
+        "blocked_bot": m.blocked_bot,
+    }
+
+
+@dataclass(slots=True)
+class SqlStaffRepository:
+    session: AsyncSession
+
+    async def add(self, member: StaffMember) -> StaffMember:
+        member_id = (
+            await self.session.execute(
+                insert(StaffRow).values(_staff_values(member)).returning(StaffRow.id)
+            )
+        ).scalar_one()
+        await self._write_parts(member_id, member)
+        return replace(member, id=member_id)
+
+    async def get(self, member_id: int) -> StaffMember | None:
+        found = await self._load(StaffRow.id == member_id)
+        return found[0] if found else None
+
+    async def by_telegram(self, telegram_id: int) -> StaffMember | None:
+        found = await self._load(StaffRow.telegram_id == telegram_id)
+        return found[0] if found else None
+
+    async def update(self, member: StaffMember) -> None:
+        if member.id is None:
+            raise ValueError("a staff member who was never added cannot be updated")
+        result = await self.session.execute(
+            update(StaffRow)
+            .where(StaffRow.id == member.id)
+            .values(_staff_values(member))
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            raise NotFound("staff member", member.id)
+        await self.session.execute(delete(StaffRoleRow).where(StaffRoleRow.staff_id == member.id))
+        await self.session.execute(delete(AbsenceRow).where(AbsenceRow.staff_id == member.id))
+        await self._write_parts(member.id, member)
+
+    async def in_department(self, department_id: int) -> Sequence[StaffMember]:
+        return await self._load(StaffRow.department_id == department_id)
+
+    async def all(self) -> Sequence[StaffMember]:
+        return await self._load(None)
+
+    async def _write_parts(self, member_id: int, member: StaffMember) -> None:
+        if member.roles:
+            await self.session.execute(
+                insert(StaffRoleRow),
+                [{"staff_id": member_id, "role": r.value} for r in sorted(member.roles)],
+            )
+        if member.absences:
+            await self.session.execute(
+                insert(AbsenceRow),
+                [
+                    {
+                        "staff_id": member_id,
+                        "kind": a.kind.value,
+                        "first_day": a.first_day,
+                        "last_day": a.last_day,
+                    }
+                    for a in member.absences
+                ],
+            )
+
+    async def _load(self, where: ColumnElement[bool] | None) -> list[StaffMember]:
+        query = select(StaffRow).order_by(StaffRow.id).execution_options(populate_existing=True)
+        if where is not None:
+            query = query.where(where)
+        rows = (await self.session.scalars(query)).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        roles: dict[int, set[Role]] = {}
+        for staff_id, role in await self.session.execute(
+            select(StaffRoleRow.staff_id, StaffRoleRow.role).where(StaffRoleRow.staff_id.in_(ids))
+        ):
+            roles.setdefault(staff_id, set()).add(Role(role))
+        absences: dict[int, list[Absence]] = {}
+        for a in await self.session.scalars(
+            select(AbsenceRow)
+            .where(AbsenceRow.staff_id.in_(ids))
+            .order_by(AbsenceRow.id)
+            .execution_options(populate_existing=True)
+        ):
+            absences.setdefault(a.staff_id, []).append(
+                Absence(kind=AbsenceKind(a.kind), first_day=a.first_day, last_day=a.last_day)
+            )
+        return [
+            StaffMember(
+                id=r.id,
+                telegram_id=r.telegram_id,
+                full_name=r.full_name,
+                roles=frozenset(roles.get(r.id, ())),
+                department_id=r.department_id,
+                substitute_id=r.substitute_id,
+                absences=tuple(absences.get(r.id, ())),
+                active=r.active,
+                blocked_bot=r.blocked_bot,
+            )
+            for r in rows
+        ]
+
+
+def _department(row: DepartmentRow) -> Department:
+    return Department(
+        id=row.id,
+        name=row.name,
+        lead_id=row.lead_id,
+        supervising_deputy_id=row.supervising_deputy_id,
+    )
+
+
+@dataclass(slots=True)
+class SqlDepartmentRepository:
+    session: AsyncSession
+
+    async def add(self, department: Department) -> Department:
+        department_id = (
+            await self.session.execute(
+                insert(DepartmentRow)
+                .values(
+                    name=department.name,
+                    lead_id=department.lead_id,
+                    supervising_deputy_id=department.supervising_deputy_id,
+                )
+                .returning(DepartmentRow.id)
+            )
+        ).scalar_one()
+        return replace(department, id=department_id)
+
+    async def get(self, department_id: int) -> Department | None:
+        row = await self.session.get(DepartmentRow, department_id, populate_existing=True)
+        return None if row is None else _department(row)
+
+    async def update(self, department: Department) -> None:
+        if department.id is None:
+            raise ValueError("a department that was never added cannot be updated")
+        await self.session.execute(
+            update(DepartmentRow)
+            .where(DepartmentRow.id == department.id)
+            .values(
+                name=department.name,
+                lead_id=department.lead_id,
+                supervising_deputy_id=department.supervising_deputy_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def all(self) -> Sequence[Department]:
+        rows = await self.session.scalars(
+            select(DepartmentRow)
+            .order_by(DepartmentRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_department(r) for r in rows]
+
+
+def _invite(row: InviteRow) -> Invite:
+    return Invite(
+        token=row.token,
+        role=Role(row.role),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        department_id=row.department_id,
+        used_by=row.used_by,
+        used_at=row.used_at,
+    )
+
+
+@dataclass(slots=True)
+class SqlInviteRepository:
+    session: AsyncSession
+
+    async def add(self, invite: Invite) -> None:
+        await self.session.execute(
+            insert(InviteRow).values(
+                token=invite.token,
+                role=invite.role.value,
+                created_at=invite.created_at,
+                created_by=invite.created_by,
+                department_id=invite.department_id,
+                used_by=invite.used_by,
+                used_at=invite.used_at,
+            )
+        )
+
+    async def get(self, token: str) -> Invite | None:
+        row = await self.session.get(InviteRow, token, populate_existing=True)
+        return None if row is None else _invite(row)
+
+    async def mark_used(self, token: str, member_id: int, at: datetime) -> bool:
+        result = await self.session.execute(
+            update(InviteRow)
+            .where(InviteRow.token == token, InviteRow.used_by.is_(None))
+            .values(used_by=member_id, used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def unused_setup(self) -> Invite | None:
+        row = (
+            await self.session.scalars(
+                select(InviteRow)
+                .where(InviteRow.created_by.is_(None), InviteRow.used_by.is_(None))
+                .order_by(InviteRow.created_at)
+                .limit(1)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        return None if row is None else _invite(row)
+
+
+@dataclass(slots=True)
+class SqlCardRepository:
+    session: AsyncSession
+
+    async def get(self, incident_id: int, person_id: int) -> CardRef | None:
+        row = await self.session.get(CardRow, (incident_id, person_id), populate_existing=True)
+        return (
+            None
+            if row is None
+            else CardRef(row.incident_id, row.person_id, row.chat_id, row.message_id)
+        )
+
+    async def put(self, card: CardRef) -> None:
+        values = {
+            "incident_id": card.incident_id,
+            "person_id": card.person_id,
+            "chat_id": card.chat_id,
+            "message_id": card.message_id,
+        }
+        keys = ["incident_id", "person_id"]
+        changed = {"chat_id": card.chat_id, "message_id": card.message_id}
+        if _dialect(self.session) == "postgresql":
+            query: Any = (
+                pg_insert(CardRow)
+                .values(values)
+                .on_conflict_do_update(index_elements=keys, set_=changed)
+            )
+        else:
+            query = (
+                sqlite_insert(CardRow)
+                .values(values)
+                .on_conflict_do_update(index_elements=keys, set_=changed)
+            )
+        await self.session.execute(query)
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """The one administration this database serves."""
+
+    name: str
+    profile: str
+    timezone: str
+
+
+@dataclass(slots=True)
+class SqlOrganisationRepository:
+    session: AsyncSession
+
+    async def get(self) -> Organisation | None:
+        row = await self.session.get(OrganisationRow, 1, populate_existing=True)
+        return None if row is None else Organisation(row.name, row.profile, row.timezone)
+
+    async def save(self, organisation: Organisation) -> None:
+        values = {
+            "name": organisation.name,
+            "profile": organisation.profile,
+            "timezone": organisation.timezone,
+        }
+        result = await self.session.execute(
+            update(OrganisationRow)
+            .where(OrganisationRow.id == 1)
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) == 0:
+            await self.session.execute(insert(OrganisationRow).values(id=1, **values))
+
+
+# --- timers, reminders, outbox ----------------------------------------------------------------
+
+
+def _timer_values(t: Timer) -> dict[str, Any]:
+    return {
+        "incident_id": t.incident_id,
+        "assignment_id": t.assignment_id,
+        "name": t.name,
+        "clause": t.clause,
+        "clock": t.clock.value,
+        "started_at": t.started_at,
+        "due_at": t.due_at,
+        "holder_id": t.holder_id,
+        "holder_role": t.holder_role.value,
+        "stopped_at": t.stopped_at,
+        "breached_at": t.breached_at,
+        "paused": t.is_paused,
+    }
+
+
+def _timer(row: TimerRow, pauses: Sequence[TimerPause]) -> Timer:
+    return Timer(
+        id=row.id,
+        incident_id=row.incident_id,
+        name=row.name,
+        clause=row.clause,
+        clock=ClockKind(row.clock),
+        started_at=row.started_at,
+        due_at=row.due_at,
+        holder_id=row.holder_id,
+        holder_role=Role(row.holder_role),
+        assignment_id=row.assignment_id,
+        pauses=list(pauses),
+        stopped_at=row.stopped_at,
+        breached_at=row.breached_at,
+    )
+
+
+def due_query(now: datetime, limit: int) -> Any:
+    """Open, unpaused timers due at `now`: served by the partial index `ix_timers_due_open`."""
+    return (
+        select(TimerRow)
+        .where(TimerRow.stopped_at.is_(None), TimerRow.paused == false(), TimerRow.due_at <= now)
+        .order_by(TimerRow.due_at, TimerRow.id)
+        .limit(limit)
+    )
+
+
+@dataclass(slots=True)
+class SqlTimerRepository:
+    session: AsyncSession
+
+    async def add(self, timer: Timer) -> Timer:
+        timer_id = (
+            await self.session.execute(
+                insert(TimerRow).values(_timer_values(timer)).returning(TimerRow.id)
+            )
+        ).scalar_one()
+        await self._write_pauses(timer_id, timer.pauses)
+        return replace(timer, id=timer_id, pauses=list(timer.pauses))
+
+    async def update(self, timer: Timer) -> None:
+        if timer.id is None:
+            raise ValueError("a timer that was never added cannot be updated")
+        result = await self.session.execute(
+            update(TimerRow)
+            .where(TimerRow.id == timer.id)
+            .values(_timer_values(timer))
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            raise NotFound("timer", timer.id)
+        await self.session.execute(delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id))
+        await self._write_pauses(timer.id, timer.pauses)
+
+    async def open_for(self, incident_id: int) -> Sequence[Timer]:
+        rows = await self.session.scalars(
+            select(TimerRow)
+            .where(TimerRow.incident_id == incident_id, TimerRow.stopped_at.is_(None))
+            .order_by(TimerRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return await self._with_pauses(rows.all())
+
+    async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
+        """Earliest first. On PostgreSQL the rows stay locked (SKIP LOCKED) until the unit of
+        work ends, so several bot instances never take the same timer."""
+        query = due_query(now, limit).execution_options(populate_existing=True)
+        if _dialect(self.session) == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=TimerRow)
+        rows = await self.session.scalars(query)
+        return await self._with_pauses(rows.all())
+
+    async def _write_pauses(self, timer_id: int, pauses: Sequence[TimerPause]) -> None:
+        if pauses:
+            await self.session.execute(
+                insert(TimerPauseRow),
+                [
+                    {"timer_id": timer_id, "started_at": p.started_at, "ended_at": p.ended_at}
+                    for p in pauses
+                ],
+            )
+
+    async def _with_pauses(self, rows: Sequence[TimerRow]) -> list[Timer]:
+        if not rows:
+            return []
+        pauses: dict[int, list[TimerPause]] = {}
+        for p in await self.session.scalars(
+            select(TimerPauseRow)
+            .where(TimerPauseRow.timer_id.in_([r.id for r in rows]))
+            .order_by(TimerPauseRow.timer_id, TimerPauseRow.id)
+            .execution_options(populate_existing=True)
+        ):
+            pauses.setdefault(p.timer_id, []).append(TimerPause(p.started_at, p.ended_at))
+        return [_timer(r, pauses.get(r.id, ())) for r in rows]
+
+
+def _insert_or_ignore(
+    session: AsyncSession, row: Any, values: dict[str, Any], keys: Sequence[str]
+) -> Any:
+    if _dialect(session) == "postgresql":
+        return pg_insert(row).values(values).on_conflict_do_nothing(index_elements=list(keys))
+    return sqlite_insert(row).values(values).on_conflict_do_nothing(index_elements=list(keys))
+
+
+@dataclass(slots=True)
+class SqlReminderLog:
+    session: AsyncSession
+
+    async def record(self, key: ReminderKey, at: datetime) -> bool:
+        values = {
+            "incident_id": key.incident_id,
+            "timer_name": key.timer_name,
+            "kind": key.kind,
+            "sent_at": at,
+        }
+        result = await self.session.execute(
+            _insert_or_ignore(
+                self.session, ReminderRow, values, ("incident_id", "timer_name", "kind")
+            )
+        )
+        return _rowcount(result) == 1
+
+
+def _message(row: OutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        created_at=row.created_at,
+        kind=NoticeKind(row.kind),
+        recipient_id=row.recipient_id,
+        chat_id=row.chat_id,
+        incident_id=row.incident_id,
+        payload=dict(row.payload),
+        dedupe_key=row.dedupe_key,
+        sent_at=row.sent_at,
+        attempts=row.attempts,
+        not_before=row.not_before,
+        failed=row.failed,
+    )
+
+
+@dataclass(slots=True)
+class SqlOutbox:
+    session: AsyncSession
+
+    async def add(self, message: OutboxMessage) -> OutboxMessage:
+        """A message whose `dedupe_key` is already queued is not queued again: the queued one
+        comes back."""
+        values = {
+            "created_at": message.created_at,
+            "kind": message.kind.value,
+            "recipient_id": message.recipient_id,
+            "chat_id": message.chat_id,
+            "incident_id": message.incident_id,
+            "payload": dict(message.payload),
+            "dedupe_key": message.dedupe_key,
+            "sent_at": message.sent_at,
+            "attempts": message.attempts,
+            "not_before": message.not_before,
+            "failed": message.failed,
+        }
+        if message.dedupe_key is None:
+            query: Any = insert(OutboxRow).values(values)
+        else:
+            query = _insert_or_ignore(self.session, OutboxRow, values, ("dedupe_key",))
+        message_id = await self.session.scalar(query.returning(OutboxRow.id))
+        if message_id is None:
+            existing = (
+                await self.session.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.dedupe_key == message.dedupe_key)
+                    .execution_options(populate_existing=True)
+                )
+            ).one()
+            return _message(existing)
+        return replace(message, id=message_id)
+
+    async def pending(
+        self, limit: int = 100, now: datetime | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Unsent and not failed, oldest first; with `now`, only those not postponed past it."""
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        if now is not None:
+            query = query.where((OutboxRow.not_before.is_(None)) | (OutboxRow.not_before <= now))
+        return [_message(r) for r in await self.session.scalars(query)]
+
+    async def mark_sent(self, message_id: int, at: datetime) -> None:
+        await self._set(message_id, sent_at=at)
+
+    async def mark_failed(self, message_id: int, reason: str) -> None:
+        """Given up (a 403: the person blocked the bot); never sent again."""
+        await self._set(message_id, failed=reason, last_error=reason)
+
+    async def postpone(self, message_id: int, until: datetime, reason: str) -> None:
+        """One more failed attempt; try again not before `until` (backoff, 429)."""
+        await self._set(
+            message_id, not_before=until, attempts=OutboxRow.attempts + 1, last_error=reason
+        )
+
+    async def _set(self, message_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )

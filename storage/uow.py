@@ -1,0 +1,67 @@
+"""One unit of work per use-case call: one session, one transaction, committed only on request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    SqlCardRepository,
+    SqlDepartmentRepository,
+    SqlIncidentRepository,
+    SqlInviteRepository,
+    SqlOrganisationRepository,
+    SqlOutbox,
+    SqlReminderLog,
+    SqlStaffRepository,
+    SqlTimerRepository,
+)
+
+
+class SqlUnitOfWork:
+    """`async with SqlUnitOfWork(sessions) as uow: ...; await uow.commit()`.
+
+    Leaving without `commit()` rolls back. Not reusable: make one per use-case call.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session = session_factory()
+        self.incidents = SqlIncidentRepository(self.session)
+        self.staff = SqlStaffRepository(self.session)
+        self.departments = SqlDepartmentRepository(self.session)
+        self.invites = SqlInviteRepository(self.session)
+        self.cards = SqlCardRepository(self.session)
+        self.timers = SqlTimerRepository(self.session)
+        self.reminders = SqlReminderLog(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.organisation = SqlOrganisationRepository(self.session)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+def unit_of_work_factory(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> Callable[[], SqlUnitOfWork]:
+    """What the use cases take as `uow_factory`."""
+    return lambda: SqlUnitOfWork(session_factory)

@@ -1,0 +1,155 @@
+"""The bot, unmodified, as its own process (`python -m bot`) against a fake Telegram server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from tests.e2e.telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+SETUP = re.compile(r"\?start=(\S+)")
+
+CONFIG = """
+[organization]
+name = "Тестовая администрация"
+timezone = "Europe/Moscow"
+profile = "{profile}"
+
+[calendar]
+mon = ["09:00-13:00", "14:00-18:00"]
+tue = ["09:00-13:00", "14:00-18:00"]
+wed = ["09:00-13:00", "14:00-18:00"]
+thu = ["09:00-13:00", "14:00-18:00"]
+fri = ["09:00-13:00", "14:00-16:45"]
+
+[telegram]
+api_base = "{api_base}"
+polling_timeout = 1
+
+[storage]
+data_dir = "{data_dir}"
+
+[intake]
+locations = ["Центральный район", "Левобережный район", "Северный микрорайон"]
+
+[testing]
+clock_file = "{clock_file}"
+sender_interval_seconds = 0.3
+{extra}
+"""
+
+
+class BotProcess:
+    def __init__(self, fake: FakeTelegram, workdir: Path, profile: str, extra: str = "") -> None:
+        self.fake = fake
+        self.workdir = workdir
+        self.profile = profile
+        self.extra = extra
+        self.config = workdir / "config.toml"
+        self.clock_file = workdir / "clock.txt"
+        self.lines: list[str] = []
+        self.proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    def write_config(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(
+            CONFIG.format(
+                profile=self.profile,
+                api_base=self.fake.base_url,
+                data_dir=self.workdir / "data",
+                clock_file=self.clock_file,
+                extra=self.extra,
+            ),
+            "utf-8",
+        )
+
+    def set_clock(self, moment: datetime) -> None:
+        """Move the bot's time: it reads the file on its next look at the clock."""
+        if moment.tzinfo is None:
+            raise ValueError("aware moments only")
+        previous = self.clock_file.stat().st_mtime_ns if self.clock_file.exists() else 0
+        self.clock_file.write_text(moment.isoformat(), "utf-8")
+        stamp = max(previous + 1_000_000, self.clock_file.stat().st_mtime_ns)
+        os.utime(self.clock_file, ns=(stamp, stamp))
+
+    async def start(self, moment: datetime) -> None:
+        self.write_config()
+        self.set_clock(moment)
+        polls = self.fake.arrivals["getupdates"]
+        env = {**os.environ, "BOT_TOKEN": self.fake.token, "PYTHONUNBUFFERED": "1"}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(self.config),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        self._reader = asyncio.create_task(self._read())
+        polling = asyncio.create_task(self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60))
+        exited = asyncio.create_task(self.proc.wait())
+        await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done() or polling.exception() is not None:
+            polling.cancel()
+            await self.stop()
+            raise AssertionError(f"the bot did not start polling:\n{self.log()}")
+        exited.cancel()
+
+    async def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line.decode("utf-8", "replace").rstrip())
+            self._changed.set()
+
+    async def wait_line(self, check: Callable[[str], bool], timeout: float = 20) -> str:  # noqa: ASYNC109
+        async def find() -> str:
+            while True:
+                for line in self.lines:
+                    if check(line):
+                        return line
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def setup_token(self) -> str:
+        line = await self.wait_line(lambda s: "?start=" in s)
+        m = SETUP.search(line)
+        assert m is not None
+        return m.group(1)
+
+    def log(self, last: int = 80) -> str:
+        return "\n".join(self.lines[-last:])
+
+    async def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc is None:
+            return 0
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._reader, 5)
+        code = self.proc.returncode or 0
+        self.proc = None
+        return code
