@@ -79,6 +79,10 @@ class CardRepository(Protocol):
 
     async def put(self, card: CardRef) -> None: ...
 
+    async def holders(self, incident_id: int) -> Sequence[int]:
+        """Everyone who has a card of the incident: they see it redrawn on every change."""
+        ...
+
 
 class InviteRepository(Protocol):
     async def add(self, invite: Invite) -> None: ...

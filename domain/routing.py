@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.clock import Clock
 from domain.errors import DomainError
+from domain.intake import canonical_url
 from domain.incident import (
     TERMINAL,
     Action,
@@ -108,6 +109,9 @@ class Routing:
         """The curator forwards a post. Detection is now unless the curator gives an earlier one."""
         now = self.clock.now()
         flow_name = self.profile.flow(flow).name
+        if source.url:
+            # One post, one form of its link: repeats are found by it (tracking tags dropped).
+            source = replace(source, url=canonical_url(source.url))
         async with self.uow_factory() as uow:
             curator = await _member(uow, curator_telegram_id, CURATORS)
             incident = Incident.detect(
@@ -666,6 +670,8 @@ class Routing:
     async def _cards_for_all(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
         people = {incident.curator_id}
         people.update(a.executor_id for a in incident.assignments)
+        if incident.id is not None:
+            people.update(await uow.cards.holders(incident.id))
         for person in people:
             await self._card(uow, incident, person, now)
 

@@ -18,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.errors import DomainError
 from domain.incident import Importance
 from domain.people import StaffMember
+from domain.roles import HEADS, Role
 from domain.services import Services
 from handlers import texts
 from handlers.callbacks import Act, IncCb
@@ -28,6 +29,19 @@ from handlers.render import duration
 PER_PAGE = 8
 MAX_JOINT = 6
 MAX_REASON = 1000
+
+
+_CURATOR_ACTS = (
+    Act.TOPIC_MENU, Act.TOPIC_GROUP, Act.TOPIC, Act.LOCATION_MENU, Act.LOCATION, Act.LOCATION_FREE,
+    Act.IMPORTANCE_MENU, Act.IMPORTANCE, Act.ASSIGN_MENU, Act.ASSIGN_TOGGLE, Act.ASSIGN_DONE, Act.TO_HEAD,
+    Act.NOT_SUBJECT, Act.EXTERNAL, Act.REPEAT, Act.DETECTED,
+)
+_ROLES_FOR: dict[str, frozenset[Role]] = {
+    **dict.fromkeys(_CURATOR_ACTS, frozenset({Role.CURATOR, Role.ADMIN})),
+    **dict.fromkeys((Act.HEAD_MENU, Act.HEAD_TOGGLE, Act.HEAD_DONE, Act.NO_REACTION), HEADS),
+    **dict.fromkeys((Act.ACCEPT, Act.RETURN), frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})),
+}
+"""Who may press what: checked before anything else, then again by the use case."""
 
 
 class Input(StatesGroup):
@@ -155,6 +169,10 @@ def make_router() -> Router:
         cb = callback_data
         routing = services.routing
         tg = member.telegram_id
+        needed = _ROLES_FOR.get(cb.a)
+        if needed is not None and not member.roles & needed:
+            await query.answer(texts.NOT_ALLOWED, show_alert=True)
+            return
         try:
             current = await routing.incident(cb.i)
             if current.version != cb.v:

@@ -166,9 +166,15 @@ def card_text(view: CardView) -> str:
 def _relevant(view: CardView) -> list[Timer]:
     """The viewer's own timers first; the overall answer deadline for everyone."""
     mine = []
+    departments = {a.id: a.department_id for a in view.incident.assignments}
+    overseer = bool(view.viewer.roles & (CURATORS | HEADS))
     for t in view.timers:
         if not t.is_open:
             continue
+        if t.assignment_id is not None and not overseer:
+            own = departments.get(t.assignment_id) == view.viewer.department_id or t.holder_id == view.viewer.id
+            if not own:
+                continue
         if (
             t.name == "answer"
             or t.holder_id == view.viewer.id

@@ -356,6 +356,7 @@ class SqlIncidentRepository:
             update(IncidentRow)
             .where(IncidentRow.id == incident.id, IncidentRow.version == expected_version)
             .values(_incident_values(incident) | {"version": new_version})
+            .values(number=func.coalesce(incident.number, IncidentRow.number))
             .execution_options(synchronize_session=False)
         )
         if _rowcount(result) != 1:
@@ -884,6 +885,12 @@ class SqlInviteRepository:
 @dataclass(slots=True)
 class SqlCardRepository:
     session: AsyncSession
+
+    async def holders(self, incident_id: int) -> Sequence[int]:
+        rows = await self.session.scalars(
+            select(CardRow.person_id).where(CardRow.incident_id == incident_id)
+        )
+        return list(rows)
 
     async def get(self, incident_id: int, person_id: int) -> CardRef | None:
         row = await self.session.get(CardRow, (incident_id, person_id), populate_existing=True)

@@ -198,6 +198,9 @@ class _Cards:
     async def put(self, card: CardRef) -> None:
         self.uow.data.cards[(card.incident_id, card.person_id)] = card
 
+    async def holders(self, incident_id: int) -> Sequence[int]:
+        return [person for (incident, person) in self.uow.data.cards if incident == incident_id]
+
 
 class _Invites:
     def __init__(self, uow: FakeUnitOfWork) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 SKIP_ENV = "OTKLIK_SKIP_POSTGRES"
+BINDIR_ENV = "OTKLIK_PG_BINDIR"
 SUPERUSER = "otklik"
 SERVICE_USER = "otklik-pg"
 BINARIES = ("initdb", "pg_ctl", "postgres")
@@ -43,7 +44,12 @@ def skip_requested() -> bool:
 
 
 def find_bindir() -> Path | None:
-    """Where initdb, pg_ctl and postgres are: PATH, /usr/local/bin, newest /usr/lib/postgresql."""
+    """Where initdb, pg_ctl and postgres are: $OTKLIK_PG_BINDIR if set, else PATH,
+    /usr/local/bin, the newest /usr/lib/postgresql/*/bin."""
+    override = os.environ.get(BINDIR_ENV)
+    if override:
+        directory = Path(override)
+        return directory if all((directory / name).exists() for name in BINARIES) else None
     candidates: list[Path] = []
     found = shutil.which("initdb")
     if found:
@@ -128,9 +134,9 @@ class PostgresServer:
         bindir = find_bindir()
         if bindir is None:
             raise PostgresUnavailable(
-                "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in PATH, "
-                "/usr/local/bin or /usr/lib/postgresql/*/bin: install PostgreSQL 15+ "
-                f"or set {SKIP_ENV}=1 to skip the PostgreSQL tests"
+                "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in "
+                f"${BINDIR_ENV}, PATH, /usr/local/bin or /usr/lib/postgresql/*/bin: install "
+                f"PostgreSQL 15+ or set {SKIP_ENV}=1 to skip the PostgreSQL tests"
             )
         os_user = _service_user()
         root = Path(tempfile.mkdtemp(prefix="otklik-pg-"))

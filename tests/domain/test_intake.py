@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.intake import (
     ForwardKind,
@@ -294,3 +296,34 @@ def test_network_values_are_stable_strings_for_storage() -> None:
         "other_site",
         "unknown",
     ]
+
+
+HOSTS = ["vk.com", "m.vk.com", "vk.ru", "t.me", "telegram.me", "x.com", "ok.ru", "site.ru"]
+SEGMENT = st.text(alphabet="abcXYZ019_-яма", min_size=1, max_size=8)
+QUERY = st.lists(
+    st.tuples(st.sampled_from(["w", "utm_source", "id", "reply", "s", "fbclid"]), SEGMENT),
+    max_size=3,
+)
+
+
+@given(
+    scheme=st.sampled_from(["", "http://", "https://", "HTTPS://www."]),
+    host=st.sampled_from(HOSTS),
+    path=st.lists(SEGMENT, max_size=3),
+    query=QUERY,
+    slash=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_canonical_form_is_stable_and_found_in_text(
+    scheme: str, host: str, path: list[str], query: list[tuple[str, str]], slash: bool
+) -> None:
+    url = f"{scheme}{host}/{'/'.join(path)}{'/' if slash else ''}"
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query)
+    canonical = canonical_url(url)
+    assert canonical_url(canonical) == canonical
+    assert network_of(canonical) is network_of(url)
+    found = find_urls(f"Смотрите: {url}.")
+    assert len(found) <= 1
+    if found:
+        assert canonical_url(found[0]) == canonical

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.screening import Finding, Flag, find_flagged, is_unreadable, screen
 
@@ -222,3 +224,19 @@ def test_nothing_to_read_is_unreadable(text: str) -> None:
 )
 def test_any_word_makes_a_post_readable(text: str) -> None:
     assert not is_unreadable(text)
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_screened_without_error_into_sorted_unique_flags(text: str) -> None:
+    flags = screen(text)
+    assert flags == tuple(sorted(set(flags)))
+    assert {f.flag for f in find_flagged(text)} == set(flags)
+    for finding in find_flagged(text):
+        assert finding.fragment in text
+
+
+@given(st.text(alphabet="0123456789 .,!?-—😡👍🏚️🚧()\n", max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_text_without_letters_is_unreadable(text: str) -> None:
+    assert is_unreadable(text)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tests.e2e.botproc import BotProcess
 from tests.e2e.telegram import FakeTelegram
 from tests.e2e.telegram.people import Person
+from tests.e2e.telegram.state import MessageView
 
 MSK = ZoneInfo("Europe/Moscow")
 INVITE = re.compile(r"\?start=(\S+)")
@@ -35,10 +36,15 @@ class Org:
         await admin.wait_for("администратор")
         return cls(fake, bot, admin)
 
+    async def menu(self) -> None:
+        """The admin's menu message; its buttons stay usable, so it is opened once."""
+        if not any("Администрирование" in m.content for m in self.admin.bot_messages()):
+            self.admin.send("/admin")
+            await self.admin.wait_for("Администрирование")
+
     async def department(self, stem: str) -> str:
         name = f"{stem} {next(_names)}"
-        self.admin.send("/admin")
-        await self.admin.wait_for("Администрирование")
+        await self.menu()
         self.admin.press("🏢 Отделы")
         await self.admin.wait_for(lambda m: "➕ Новый отдел" in m.button_labels)
         self.admin.press("➕ Новый отдел")
@@ -50,8 +56,7 @@ class Org:
 
     async def invite(self, role: str, first_name: str, department: str | None = None) -> Person:
         """`role` as the bot shows it: «исполнитель», «куратор», «глава»…"""
-        self.admin.send("/admin")
-        await self.admin.wait_for("Администрирование")
+        await self.menu()
         self.admin.press("✉️ Пригласить сотрудника")
         await self.admin.wait_for("Какую роль")
         self.admin.press(role)
@@ -65,3 +70,42 @@ class Org:
         person.start(m.group(1))
         await person.wait_for("Добро пожаловать")
         return person
+
+    async def substitute(self, person: Person, substitute: Person) -> None:
+        await self.menu()
+        self.admin.press("👥 Сотрудники")
+        await self.admin.wait_for("Сотрудники:")
+        self.admin.press(person.user.full_name)
+        await self.admin.wait_for(lambda m: "🔁 Назначить замещающего" in m.button_labels)
+        self.admin.press("🔁 Назначить замещающего")
+        await self.admin.wait_for("Кто замещает")
+        self.admin.press(substitute.user.full_name)
+        await self.admin.wait_for(f"Замещающий назначен: {substitute.user.full_name}")
+
+    async def absence(self, person: Person, kind: str, dates: str) -> None:
+        await self.menu()
+        self.admin.press("👥 Сотрудники")
+        await self.admin.wait_for("Сотрудники:")
+        self.admin.press(person.user.full_name)
+        await self.admin.wait_for(lambda m: "🗓 Отметить отсутствие" in m.button_labels)
+        self.admin.press("🗓 Отметить отсутствие")
+        await self.admin.wait_for("Вид отсутствия")
+        self.admin.press(kind)
+        await self.admin.wait_for("даты отсутствия")
+        self.admin.send(dates)
+        await self.admin.wait_for("Отсутствие записано")
+
+
+async def card(person: Person, check: str = "📌 Сообщение") -> MessageView:
+    return await person.wait_for(lambda m: "📌 Сообщение" in m.content and check in m.content)
+
+
+async def route(curator: Person, *departments: str) -> MessageView:
+    curator.press("➡️ Направить")
+    for n, name in enumerate(departments, start=1):
+        await curator.wait_for(lambda m, name=name: name in " ".join(m.button_labels))
+        label = next(b for b in curator.last_bot_message().button_labels if b.endswith(name))
+        curator.press(label)
+        await curator.wait_for(lambda m, n=n: f"Готово: направить ({n})" in m.button_labels)
+    curator.press(f"Готово: направить ({len(departments)})")
+    return await curator.wait_for(lambda m: "направлено исполнителю" in m.content)

@@ -223,8 +223,10 @@ async def test_update_checks_the_version_and_never_rewrites_history(db: Database
             0,
             curator.id,
         )
+    number = incident.number
+    assert number is not None
     async with db.unit_of_work() as uow:
-        await uow.incidents.update(incident, 0, [tag])
+        await uow.incidents.update(replace(incident, number=None), 0, [tag])
         await uow.commit()
     async with db.unit_of_work() as uow:
         loaded = await uow.incidents.get(incident.id)
@@ -232,6 +234,7 @@ async def test_update_checks_the_version_and_never_rewrites_history(db: Database
             Action.DETECT,
             Action.TAG,
         ]
+        assert loaded.number == number and loaded.version == 1
         assert await uow.incidents.get(123456) is None
 
 

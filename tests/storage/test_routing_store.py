@@ -1,0 +1,124 @@
+"""The routing use cases (intake, tagging, assignment, acceptance, returns, repeats) over the
+three stores: timers, cards and notices written by the domain survive a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain.errors import StaleVersion
+from domain.incident import Action, Importance, Source, Status
+from domain.people import Department, StaffMember
+from domain.profiles import shipped_profile
+from domain.roles import Role
+from domain.routing import AlreadyDone, Routing
+from domain.timers import NoticeKind
+from domain.work import AssignmentState
+from tests.fakes import FixedClock
+from tests.storage.conftest import UowFactory
+from tests.usecases.conftest import RULERS, msk
+
+POST = Source(network="vk", url="https://vk.com/wall-1_2", author="Мария Петрова", text="Яма")
+
+
+async def office(uow_factory: UowFactory) -> dict[str, int]:
+    async with uow_factory() as uow:
+        roads = await uow.departments.add(Department(None, "Управление дорог"))
+        housing = await uow.departments.add(Department(None, "Управление ЖКХ"))
+
+        async def person(tg: int, name: str, role: Role, dept: Department | None = None) -> int:
+            member = await uow.staff.add(
+                StaffMember(None, tg, name, frozenset({role}), dept.id if dept else None)
+            )
+            assert member.id is not None
+            return member.id
+
+        ids = {
+            "curator": await person(100, "Куратор", Role.CURATOR),
+            "head": await person(200, "Глава", Role.HEAD),
+            "deputy": await person(201, "Зам", Role.DEPUTY_HEAD),
+            "ivanov": await person(300, "Иванов", Role.EXECUTOR, roads),
+            "sidorova": await person(400, "Сидорова", Role.EXECUTOR, housing),
+        }
+        await uow.commit()
+    assert roads.id is not None and housing.id is not None
+    return ids | {"roads": roads.id, "housing": housing.id}
+
+
+async def notices(uow_factory: UowFactory, kind: NoticeKind) -> set[tuple[int | None, int | None]]:
+    async with uow_factory() as uow:
+        return {
+            (m.recipient_id, m.incident_id)
+            for m in await uow.outbox.pending(1000)
+            if m.kind is kind
+        }
+
+
+async def test_a_post_is_registered_tagged_assigned_returned_and_reassigned(
+    uow_factory: UowFactory,
+) -> None:
+    ids = await office(uow_factory)
+    clock = FixedClock(msk("2026-11-24 10:00"))
+    routing = Routing(uow_factory, clock, shipped_profile("lipetsk"), RULERS)
+
+    registered = await routing.register_post(100, POST)
+    inc = registered.incident
+    assert inc.id is not None and inc.status is Status.NEW
+    iid = inc.id
+    timers = {t.name: t.due_at for t in await routing.timers(iid)}
+    assert timers == {"route": msk("2026-11-24 10:30"), "answer": msk("2026-11-25 11:00")}
+    assert (ids["curator"], iid) in await notices(uow_factory, NoticeKind.CARD)
+
+    tagged = await routing.tag(
+        100,
+        iid,
+        inc.version,
+        topic_group="roads",
+        topic="potholes",
+        importance=Importance.SIGNIFICANT,
+    )
+    alerted = {r for r, _ in await notices(uow_factory, NoticeKind.SIGNIFICANT)}
+    assert alerted == {ids["head"], ids["deputy"]}
+
+    assigned = await routing.assign(100, iid, tagged.version, [ids["housing"]])
+    clock.move(timedelta(minutes=20))
+    back = await routing.return_not_competent(400, iid, assigned.version, "Это дороги")
+    assert back.incident.status is Status.RETURNED and not back.late
+    assert back.incident.history[-1].payload == {
+        "reason": "Это дороги",
+        "late": False,
+        "department_id": ids["housing"],
+    }
+    assert (ids["curator"], iid) in await notices(uow_factory, NoticeKind.RETURNED)
+    assert {t.name: t.due_at for t in await routing.timers(iid)}["route"] == msk("2026-11-24 10:50")
+
+    again = await routing.assign(100, iid, back.incident.version, [ids["roads"]])
+    assert [a.state for a in again.assignments] == [
+        AssignmentState.RETURNED,
+        AssignmentState.PENDING,
+    ]
+    taken = await routing.accept(300, iid, again.version)
+    assert taken.status is Status.IN_WORK and taken.assignments[1].executor_id == ids["ivanov"]
+    with pytest.raises((AlreadyDone, StaleVersion)):
+        await routing.accept(300, iid, again.version)
+
+    loaded = await routing.incident(iid)
+    assert loaded == taken
+    assert [h.action for h in loaded.history] == [
+        Action.DETECT,
+        Action.TAG,
+        Action.ASSIGN,
+        Action.RETURN_NOT_COMPETENT,
+        Action.ASSIGN,
+        Action.ACCEPT,
+    ]
+    holders = {t.name: t.holder_id for t in await routing.timers(iid)}
+    assert holders["draft"] == ids["ivanov"]
+
+    repeat = await routing.register_post(100, POST)
+    assert [i.id for i in repeat.repeats] == [iid]
+    assert repeat.incident.id is not None
+    linked = await routing.link_repeat(100, repeat.incident.id, repeat.incident.version, iid)
+    assert linked.linked_ids == (iid,)
+    assert (await routing.incident(repeat.incident.id)).linked_ids == (iid,)
