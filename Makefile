@@ -32,6 +32,10 @@ lint: dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# A scripted day against the fake Telegram server, printed as each person saw it.
+demo: dev
+	$(BIN)/python -m tests.e2e.demo
+
 bench: dev
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_worktime.py

@@ -101,11 +101,15 @@ async def card(person: Person, check: str = "📌 Сообщение") -> Messag
 
 
 async def route(curator: Person, *departments: str) -> MessageView:
-    curator.press("➡️ Направить")
+    """The curator routes the card that shows "➡️ Направить" to departments, in order."""
+    shown = await curator.wait_for(lambda m: "➡️ Направить" in m.button_labels, since=0)
+    curator.press("➡️ Направить", message=shown)
     for n, name in enumerate(departments, start=1):
-        await curator.wait_for(lambda m, name=name: name in " ".join(m.button_labels))
-        label = next(b for b in curator.last_bot_message().button_labels if b.endswith(name))
-        curator.press(label)
+        menu = await curator.wait_for(lambda m, name=name: any(b.endswith(name) for b in m.button_labels))
+        label = next(b for b in menu.button_labels if b.endswith(name))
+        curator.press(label, message=menu)
         await curator.wait_for(lambda m, n=n: f"Готово: направить ({n})" in m.button_labels)
-    curator.press(f"Готово: направить ({len(departments)})")
-    return await curator.wait_for(lambda m: "направлено исполнителю" in m.content)
+    curator.press(f"Готово: направить ({len(departments)})", message=shown)
+    return await curator.wait_for(
+        lambda m: m.message_id == shown.message_id and "направлено исполнителю" in m.content
+    )

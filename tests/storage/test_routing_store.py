@@ -3,21 +3,37 @@ three stores: timers, cards and notices written by the domain survive a real dat
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.production_calendar import RussianCalendarFacts
 from domain.errors import StaleVersion
 from domain.incident import Action, Importance, Source, Status
 from domain.people import Department, StaffMember
 from domain.profiles import shipped_profile
 from domain.roles import Role
 from domain.routing import AlreadyDone, Routing
+from domain.timeline import Rulers
 from domain.timers import NoticeKind
 from domain.work import AssignmentState
+from domain.worktime import CalendarTime, WorkingTime
 from tests.fakes import FixedClock
 from tests.storage.conftest import UowFactory
-from tests.usecases.conftest import RULERS, msk
+
+MSK = ZoneInfo("Europe/Moscow")
+DAY = ((540, 780), (840, 1080))
+FRI = ((540, 780), (840, 1005))
+RULERS = Rulers(
+    working=WorkingTime(MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts()),
+    calendar=CalendarTime(MSK),
+)
+
+
+def msk(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=MSK)
+
 
 POST = Source(network="vk", url="https://vk.com/wall-1_2", author="Мария Петрова", text="Яма")
 
