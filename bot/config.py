@@ -124,6 +124,11 @@ class TelegramSettings(_Section):
     polling_timeout: int = Field(default=30, ge=0, le=60)
 
 
+class SchedulerSettings(_Section):
+    sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How often due timers are swept for reminders and breaches."""
+
+
 class TestingSettings(_Section):
     """For end-to-end tests and demos only: never set these in production."""
 
@@ -159,6 +164,7 @@ class Settings(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     testing: TestingSettings = Field(default_factory=TestingSettings)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Profiles written in configuration, in the shape of the shipped ones."""

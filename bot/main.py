@@ -20,10 +20,12 @@ from aiogram.types import BotCommand
 from bot.clock import FileClock, SystemClock
 from bot.config import Settings
 from bot.rulers import build_rulers
+from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.throttle import Throttle
 from domain.catalog import TopicCatalog
 from domain.clock import Clock
+from domain.deadlines import Deadlines
 from domain.routing import Routing, RoutingSettings
 from domain.services import Services
 from domain.staffing import ensure_setup_invite
@@ -98,6 +100,7 @@ async def _serve(settings: Settings, token: str) -> int:
     sender = Sender(services, bot, interval=settings.testing.sender_interval_seconds)
     services.kick = sender.kick
     sender_task: asyncio.Task[None] | None = None
+    scheduler: Scheduler | None = None
     try:
         me = await bot.get_me()
         services.bot_username = me.username or ""
@@ -118,6 +121,12 @@ async def _serve(settings: Settings, token: str) -> int:
             [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
         )
         sender_task = asyncio.create_task(sender.run(), name="sender")
+        deadlines = Deadlines(db.unit_of_work, clock, services.profile, services.rulers)
+        scheduler = Scheduler(
+            deadlines, sweep_seconds=settings.scheduler.sweep_seconds, on_work=sender.kick
+        )
+        await scheduler.sweep()  # what fell due while the bot was down goes out now, once
+        scheduler.start()
         dp = build_dispatcher(services)
         await dp.start_polling(
             bot,
@@ -126,6 +135,8 @@ async def _serve(settings: Settings, token: str) -> int:
             close_bot_session=False,
         )
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         sender.stop()
         if sender_task is not None:
             sender_task.cancel()

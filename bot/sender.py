@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import html
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -30,9 +30,10 @@ from domain.people import StaffMember
 from domain.ports import CardRef
 from domain.roles import Role
 from domain.services import Services
-from domain.timers import NoticeKind, OutboxMessage
+from domain.timers import NoticeKind, OutboxMessage, Timer
 from handlers import texts
 from handlers.cardbuild import render_card
+from handlers.render import duration, moment, time_left
 
 log = logging.getLogger("otklik.sender")
 
@@ -190,7 +191,9 @@ class Sender:
                 return
             await self._card(notice.incident_id, person, chat_id)
             return
-        await self._send(chat_id, await self._text(notice, staff))
+        text = await self._text(notice, staff)
+        if text:  # a reminder of a timer already stopped is obsolete: nothing to say
+            await self._send(chat_id, text)
 
     async def _card(self, incident_id: int, person: StaffMember, chat_id: int) -> None:
         assert person.id is not None
@@ -218,6 +221,48 @@ class Sender:
         async with self.services.uow_factory() as uow:
             await uow.cards.put(CardRef(incident_id, person.id, chat_id, message_id))
             await uow.commit()
+
+    async def _deadline_text(
+        self, notice: OutboxMessage, number: str, staff: dict[int, StaffMember]
+    ) -> str:
+        payload = notice.payload
+        name = str(payload.get("timer", ""))
+        what = texts.TIMERS.get(name, name)
+        zone = self.services.zone
+        if notice.kind is NoticeKind.BREACH:
+            holder_id = payload.get("holder_id")
+            holder = (
+                staff[holder_id].full_name
+                if isinstance(holder_id, int) and holder_id in staff
+                else (texts.ROLES.get(str(payload.get("holder_role")), "?"))
+            )
+            due = str(payload.get("due") or "")
+            shown = moment(datetime.fromisoformat(due), zone) if due else "?"
+            return texts.BREACH.format(
+                number=number,
+                what=what,
+                due=shown,
+                clause=payload.get("clause", ""),
+                holder=html.escape(holder),
+            )
+        timer = await self._timer(notice)
+        if timer is None or timer.due_at is None:
+            return ""
+        left, _ = time_left(timer, self.services.clock.now(), self.services.rulers)
+        return texts.REMINDER.format(
+            number=number,
+            what=what,
+            due=moment(timer.due_at, zone),
+            left=duration(left, ceil=True),
+            clause=timer.clause,
+        )
+
+    async def _timer(self, notice: OutboxMessage) -> Timer | None:
+        if notice.incident_id is None:
+            return None
+        async with self.services.uow_factory() as uow:
+            timers = await uow.timers.open_for(notice.incident_id)
+        return next((t for t in timers if t.id == notice.payload.get("timer_id")), None)
 
     async def _text(self, notice: OutboxMessage, staff: dict[int, StaffMember]) -> str:
         payload = dict(notice.payload)
@@ -250,4 +295,6 @@ class Sender:
             return texts.NOBODY_CAN_ACT.format(number=number, department=department)
         if notice.kind is NoticeKind.DECISION_NEEDED:
             return texts.DECISION_NEEDED.format(number=number)
+        if notice.kind in {NoticeKind.REMINDER, NoticeKind.BREACH}:
+            return await self._deadline_text(notice, number, staff)
         return str(payload.get("text", number))

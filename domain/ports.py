@@ -40,7 +40,7 @@ class IncidentRepository(Protocol):
     async def by_number(self, number: str) -> Incident | None: ...
 
     async def search(self, text: str, limit: int = 20) -> Sequence[Incident]:
-        """Incidents whose source text, author or URL contains `text` (case-insensitive), newest first."""
+        """Incidents whose source text, author or URL contains `text` (any case), newest first."""
         ...
 
     async def erase_personal_data(self, incident_id: int) -> bool:
@@ -115,6 +115,13 @@ class TimerRepository(Protocol):
 
     async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
         """Open, unpaused timers whose due moment is at or before `now`, earliest first."""
+        ...
+
+    async def to_remind(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
+        """Open, unpaused timers whose `remind_at` is at or before `now`, earliest first.
+
+        Several processes may sweep at once: on PostgreSQL the rows stay locked (SKIP LOCKED)
+        until the unit of work ends."""
         ...
 
 

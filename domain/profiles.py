@@ -77,6 +77,36 @@ TIMER_NAMES = (
 
 
 @dataclass(frozen=True, slots=True)
+class Reminder:
+    """A ping before a timer runs out: at half its time, or a lead time before the due moment."""
+
+    halfway: bool = False
+    before: Duration | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Reminder:
+        if text == "halfway":
+            return cls(halfway=True)
+        lead = Duration.parse(text)
+        if lead.days:
+            raise ValueError("a reminder's lead time is written in hours or minutes")
+        return cls(before=lead)
+
+    @property
+    def code(self) -> str:
+        return "halfway" if self.halfway else f"before_{self.before}"
+
+
+def default_reminders(length: Duration | None) -> tuple[Reminder, ...]:
+    """Halfway and one working hour before; 10 minutes before a timer of 30 minutes or less."""
+    if length is not None and not length.days and length.minutes <= 30:
+        return (Reminder(before=Duration(10)),)
+    if length is not None and not length.days and length.minutes <= 60:
+        return (Reminder(halfway=True), Reminder(before=Duration(10)))
+    return (Reminder(halfway=True), Reminder(before=Duration(60)))
+
+
+@dataclass(frozen=True, slots=True)
 class TimerSpec:
     name: str
     clause: str
@@ -94,6 +124,8 @@ class TimerSpec:
     external_governs: bool = False
     """An external system's deadline, when given, is this timer's due moment."""
     note: str = ""
+    reminders: tuple[Reminder, ...] | None = None
+    """Lead times before the due moment; None: the defaults (`default_reminders`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +197,7 @@ _PROFILE_KEYS = {
 }
 _FLOW_KEYS = {"title", "head_decision", "external_curator", "timers"}
 _TIMER_KEYS = {
+    "reminders",
     "clause",
     "holder",
     "start",
@@ -322,7 +355,23 @@ def _timer(name: str, data: Mapping[str, Any], where: str) -> TimerSpec:
         set_by_curator=set_by_curator,
         external_governs=external_governs,
         note=_str(data, "note", where, default=""),
+        reminders=_reminders(data, where),
     )
+
+
+def _reminders(data: Mapping[str, Any], where: str) -> tuple[Reminder, ...] | None:
+    if "reminders" not in data:
+        return None
+    value = data["reminders"]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}.reminders", 'a list like ["halfway", "1h", "10min"]')
+    result = []
+    for i, item in enumerate(value):
+        try:
+            result.append(Reminder.parse(item))
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{where}.reminders[{i}]", str(exc)) from None
+    return tuple(result)
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

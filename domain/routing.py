@@ -14,7 +14,6 @@ from typing import Any
 
 from domain.clock import Clock
 from domain.errors import DomainError
-from domain.intake import canonical_url
 from domain.incident import (
     TERMINAL,
     Action,
@@ -25,6 +24,7 @@ from domain.incident import (
     Source,
     Status,
 )
+from domain.intake import canonical_url
 from domain.people import StaffMember, on_duty
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import Profile
@@ -257,7 +257,7 @@ class Routing:
     async def mark_not_subject(
         self, curator_telegram_id: int, incident_id: int, version: int, reason: str
     ) -> Incident:
-        """Not subject to answer; Barnaul passes such messages to the external curator at once (п. 9)."""
+        """Not subject to answer; Barnaul passes such messages to the external curator (п. 9)."""
         payload: dict[str, Any] = {"reason": reason}
         if self.profile.not_subject_to_external:
             payload["passed_to_external"] = True

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from domain.deadlines import next_remind_at
 from domain.incident import TERMINAL, Action, Importance, Incident, Status
 from domain.profiles import Holder, Profile, TimerSpec, TimerStart
 from domain.roles import Role
@@ -35,7 +36,7 @@ STOPS: Mapping[Action, frozenset[str]] = {
         {"competence_return", "draft", "joint_part", "clarification", "revision"}
     ),
     Action.RETURN_PART: frozenset({"competence_return", "joint_part"}),
-    Action.SUBMIT_PART: frozenset({"joint_part"}),
+    Action.SUBMIT_PART: frozenset({"joint_part", "competence_return"}),
     Action.SUBMIT_DRAFT: frozenset(
         {"draft", "revision", "clarification", "final_after_intermediate", "joint_part"}
     ),
@@ -115,10 +116,12 @@ class TimerPlanner:
                 stopped = replace(timer, stopped_at=at)
                 plan.stop.append(stopped)
             elif timer.name in PAUSES.get(action, frozenset()) and not timer.is_paused:
-                paused = replace(timer, pauses=[*timer.pauses, TimerPause(at)], due_at=None)
+                paused = replace(
+                    timer, pauses=[*timer.pauses, TimerPause(at)], due_at=None, remind_at=None
+                )
                 plan.change.append(paused)
             elif timer.name in RESUMES.get(action, frozenset()) and timer.is_paused:
-                plan.change.append(self.resume(timer, at))
+                plan.change.append(self.resume(timer, at, incident.flow))
         if incident.status in TERMINAL:
             return plan
         still_open = [t for t in open_timers if t not in plan.stop]
@@ -128,21 +131,21 @@ class TimerPlanner:
             self._start(plan, incident, TimerStart.PART_REQUESTED, at, ctx, still_open)
         return plan
 
-    def resume(self, timer: Timer, at: datetime) -> Timer:
+    def resume(self, timer: Timer, at: datetime, flow: str | None = None) -> Timer:
         pauses = [*timer.pauses[:-1], TimerPause(timer.pauses[-1].started_at, at)]
-        spec = self._spec(timer.name)
+        spec = self._spec(timer.name, flow)
         due = timer.due_at
         if spec is not None and spec.length is not None:
             ruler = self.rulers.for_clock(timer.clock)
             closed = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
             due = due_after(ruler, timer.started_at, spec.length, closed)
-        return replace(timer, pauses=pauses, due_at=due)
+        resumed = replace(timer, pauses=pauses, due_at=due)
+        resumed.remind_at = next_remind_at(spec, resumed, self.rulers, at)
+        return resumed
 
-    def _spec(self, name: str) -> TimerSpec | None:
-        for flow in self.profile.flows.values():
-            if name in flow.timers:
-                return flow.timers[name]
-        return None
+    def _spec(self, name: str, flow: str | None = None) -> TimerSpec | None:
+        """The timer's spec in the incident's own flow (flows may share timer names)."""
+        return self.profile.flow(flow).timers.get(name)
 
     def _start(
         self,
@@ -185,6 +188,7 @@ class TimerPlanner:
                     holder_role=holder_role,
                     assignment_id=assignment_id,
                 )
+                timer.remind_at = next_remind_at(spec, timer, self.rulers, at)
                 plan.start.append(timer)
                 dues.setdefault(spec.name, due)
                 already.add((spec.name, assignment_id))

@@ -35,6 +35,8 @@ class Timer:
     pauses: list[TimerPause] = field(default_factory=list)
     stopped_at: datetime | None = None
     breached_at: datetime | None = None
+    remind_at: datetime | None = None
+    """When the sweep next looks at it: a reminder, or the breach at `due_at`; None when done."""
 
     @property
     def is_open(self) -> bool:
@@ -79,6 +81,13 @@ class NoticeKind(StrEnum):
     BREACH = "breach"
     TEXT = "text"
     """A plain text in `payload["text"]` (reports, for example)."""
+    REVISION = "revision"
+    """A draft sent back for revision: `payload["reason"]`, `payload["role"]` of the approver."""
+    AUTHOR_REPLIED = "author_replied"
+    """The author answered a clarification request: their words in `payload["text"]`."""
+    PUBLICATION_FAILED = "publication_failed"
+    """The answer cannot be published where the post was: tell the external curator
+    (Barnaul 8). `payload["reason"]`."""
 
 
 @dataclass(frozen=True, slots=True)

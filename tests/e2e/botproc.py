@@ -40,6 +40,9 @@ data_dir = "{data_dir}"
 [intake]
 locations = ["Центральный район", "Левобережный район", "Северный микрорайон"]
 
+[scheduler]
+sweep_seconds = 0.3
+
 [testing]
 clock_file = "{clock_file}"
 sender_interval_seconds = 0.3

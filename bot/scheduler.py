@@ -1,0 +1,52 @@
+"""APScheduler wakes the work; the database is the truth.
+
+One interval job sweeps due timers (reminders, breaches); periodic reports get cron jobs of
+their own. A restart loses nothing: what fell due while the bot was down is swept at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from domain.deadlines import Deadlines
+
+log = logging.getLogger("otklik.scheduler")
+
+
+class Scheduler:
+    def __init__(
+        self, deadlines: Deadlines, *, sweep_seconds: float, on_work: object = None
+    ) -> None:
+        self.deadlines = deadlines
+        self.sweep_seconds = sweep_seconds
+        self.on_work = on_work
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def sweep(self) -> None:
+        try:
+            report = await self.deadlines.sweep()
+        except Exception:
+            log.exception("deadline sweep failed; the next one retries")
+            return
+        if report.reminders or report.breaches:
+            log.info("sweep: %s reminders, %s breaches", report.reminders, report.breaches)
+            if callable(self.on_work):
+                self.on_work()
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.sweep,
+            "interval",
+            seconds=self.sweep_seconds,
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

@@ -1,0 +1,273 @@
+"""Deadlines that act: reminders before a timer runs out, and the breach when it does.
+
+The timers table is the truth: each open timer carries `remind_at`, the next moment the sweep
+must look at it, so one indexed query finds the work. Each reminder has a unique key
+(incident, timer, kind) recorded in the same transaction as its notice, so a restart sends
+what fell due while the bot was down, once, and never repeats what was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from domain.clock import Clock
+from domain.incident import Importance, Incident
+from domain.people import StaffMember, on_duty
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.profiles import Profile, Reminder, TimerSpec, default_reminders
+from domain.roles import HEADS, Role
+from domain.timeline import Rulers
+from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer
+from domain.worktime import Pause, TimeRuler
+
+BREACH = "breach"
+
+
+def spec_of(profile: Profile, timer: Timer, flow: str | None = None) -> TimerSpec | None:
+    """The timer's spec in the incident's own flow (flows may share timer names)."""
+    return profile.flow(flow).timers.get(timer.name)
+
+
+def reminder_schedule(
+    spec: TimerSpec | None, timer: Timer, rulers: Rulers
+) -> list[tuple[str, datetime]]:
+    """(kind, moment) of every reminder of the timer and of its breach, in time order."""
+    if timer.due_at is None:
+        return []
+    ruler = rulers.for_clock(timer.clock)
+    reminders = (
+        spec.reminders
+        if spec is not None and spec.reminders is not None
+        else default_reminders(spec.length if spec is not None else None)
+    )
+    closed = [(p.started_at, p.ended_at) for p in timer.pauses if p.ended_at is not None]
+    span = ruler.between(timer.started_at, timer.due_at, closed)
+    moments: list[tuple[str, datetime]] = []
+    for reminder in reminders:
+        moment = _moment(reminder, timer, ruler, span, closed)
+        if moment is not None and timer.started_at < moment < timer.due_at:
+            moments.append((reminder.code, moment))
+    moments.append((BREACH, timer.due_at))
+    return sorted(moments, key=lambda km: km[1])
+
+
+def _moment(
+    reminder: Reminder, timer: Timer, ruler: TimeRuler, span: timedelta, closed: Sequence[Pause]
+) -> datetime | None:
+    assert timer.due_at is not None
+    if reminder.halfway:
+        return ruler.add(timer.started_at, span / 2, closed)
+    assert reminder.before is not None
+    if reminder.before.delta >= span:
+        return None
+    return ruler.subtract(timer.due_at, reminder.before.delta)
+
+
+def next_remind_at(
+    spec: TimerSpec | None, timer: Timer, rulers: Rulers, after: datetime
+) -> datetime | None:
+    later = [m for _, m in reminder_schedule(spec, timer, rulers) if m > after]
+    if timer.breached_at is not None:
+        later = [m for m in later if timer.due_at is None or m < timer.due_at]
+    return min(later, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    timers: int
+    reminders: int
+    breaches: int
+
+
+class Deadlines:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, profile: Profile, rulers: Rulers
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.profile = profile
+        self.rulers = rulers
+
+    async def sweep(self, limit: int = 200) -> SweepReport:
+        """Send what fell due up to now: reminders (quiet outside working time, except for
+        socially significant incidents) and breaches, escalated as the profile says."""
+        now = self.clock.now()
+        reminders = breaches = 0
+        async with self.uow_factory() as uow:
+            timers = await uow.timers.to_remind(now, limit)
+            staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
+            for timer in timers:
+                incident = await uow.incidents.get(timer.incident_id)
+                if incident is None:
+                    continue
+                spec = spec_of(self.profile, timer, incident.flow)
+                for kind, moment in reminder_schedule(spec, timer, self.rulers):
+                    if moment > now:
+                        break
+                    key = ReminderKey(timer.incident_id, f"{timer.name}:{timer.id}", kind)
+                    if not await uow.reminders.record(key, now):
+                        continue
+                    if kind == BREACH:
+                        breaches += 1
+                        timer = replace(timer, breached_at=timer.due_at)
+                        await self._escalate(uow, incident, timer, spec, staff, now)
+                    else:
+                        reminders += 1
+                        await self._remind(uow, incident, timer, staff, now, kind)
+                await uow.timers.update(
+                    replace(timer, remind_at=next_remind_at(spec, timer, self.rulers, now))
+                )
+            await uow.commit()
+        return SweepReport(len(timers), reminders, breaches)
+
+    def _not_before(self, incident: Incident, now: datetime) -> datetime | None:
+        """Quiet hours: nobody is pinged outside working time unless it is socially significant."""
+        if incident.tags.importance is Importance.SIGNIFICANT:
+            return None
+        working = self.rulers.working
+        if working.is_working(now):
+            return None
+        return working.next_working_moment(now)
+
+    def holders(
+        self, incident: Incident, timer: Timer, staff: dict[int, StaffMember], day: date
+    ) -> list[StaffMember]:
+        """Who must act: the holder, or whoever of their department or role is on duty
+        (substitutes for absent people)."""
+        intended: list[StaffMember] = []
+        if timer.holder_id is not None and timer.holder_id in staff:
+            intended = [staff[timer.holder_id]]
+        elif timer.holder_role is Role.CURATOR and incident.curator_id in staff:
+            intended = [staff[incident.curator_id]]
+        else:
+            department = None
+            if timer.assignment_id is not None:
+                department = next(
+                    (a.department_id for a in incident.assignments if a.id == timer.assignment_id),
+                    None,
+                )
+            intended = [
+                m
+                for m in staff.values()
+                if m.active
+                and timer.holder_role in m.roles
+                and (department is None or m.department_id == department)
+            ]
+        acting: dict[int, StaffMember] = {}
+        for person in intended:
+            duty = on_duty(person, day, staff)
+            if duty.acting is not None and duty.acting.id is not None:
+                acting[duty.acting.id] = duty.acting
+        return list(acting.values())
+
+    async def _remind(
+        self,
+        uow: UnitOfWork,
+        incident: Incident,
+        timer: Timer,
+        staff: dict[int, StaffMember],
+        now: datetime,
+        kind: str,
+    ) -> None:
+        people = self.holders(incident, timer, staff, now.astimezone(self._zone()).date())
+        if not people:
+            await self._nobody(uow, incident, timer, now)
+            return
+        not_before = self._not_before(incident, now)
+        for person in people:
+            await uow.outbox.add(
+                OutboxMessage(
+                    id=None,
+                    created_at=now,
+                    kind=NoticeKind.REMINDER,
+                    recipient_id=person.id,
+                    incident_id=incident.id,
+                    not_before=not_before,
+                    payload={"timer": timer.name, "kind": kind, "timer_id": timer.id},
+                )
+            )
+
+    async def _nobody(
+        self, uow: UnitOfWork, incident: Incident, timer: Timer, now: datetime
+    ) -> None:
+        if incident.curator_id is None:
+            return
+        await uow.outbox.add(
+            OutboxMessage(
+                id=None,
+                created_at=now,
+                kind=NoticeKind.NOBODY_CAN_ACT,
+                recipient_id=incident.curator_id,
+                incident_id=incident.id,
+                payload={"timer": timer.name},
+                dedupe_key=f"nobody:{timer.id}",
+            )
+        )
+
+    async def _escalate(
+        self,
+        uow: UnitOfWork,
+        incident: Incident,
+        timer: Timer,
+        spec: TimerSpec | None,
+        staff: dict[int, StaffMember],
+        now: datetime,
+    ) -> None:
+        roles = spec.breach if spec is not None else (Role.CURATOR,)
+        recipients: dict[int, StaffMember] = {}
+        department = None
+        if timer.assignment_id is not None:
+            department = next(
+                (a.department_id for a in incident.assignments if a.id == timer.assignment_id), None
+            )
+        elif incident.assignments:
+            department = sorted(incident.assignments, key=lambda a: a.order)[-1].department_id
+        for role in roles:
+            if role is Role.CURATOR and incident.curator_id in staff:
+                person = staff[incident.curator_id]
+                recipients[person.id or 0] = person
+                continue
+            for m in staff.values():
+                if not m.active or role not in m.roles:
+                    continue
+                if (
+                    role in {Role.DEPARTMENT_LEAD, Role.SUPERVISING_DEPUTY}
+                    and m.department_id != department
+                ):
+                    continue
+                if (
+                    role in HEADS
+                    or m.department_id == department
+                    or role not in {Role.DEPARTMENT_LEAD}
+                ):
+                    recipients[m.id or 0] = m
+        holders = self.holders(incident, timer, staff, now.astimezone(self._zone()).date())
+        not_before = self._not_before(incident, now)
+        payload = {
+            "timer": timer.name,
+            "clause": timer.clause,
+            "holder_id": timer.holder_id,
+            "holder_role": timer.holder_role.value,
+            "due": timer.due_at.isoformat() if timer.due_at else None,
+        }
+        for person in [*recipients.values(), *holders]:
+            await uow.outbox.add(
+                OutboxMessage(
+                    id=None,
+                    created_at=now,
+                    kind=NoticeKind.BREACH,
+                    recipient_id=person.id,
+                    incident_id=incident.id,
+                    not_before=not_before,
+                    payload=payload,
+                    dedupe_key=f"breach:{timer.id}:{person.id}",
+                )
+            )
+        if not holders:
+            await self._nobody(uow, incident, timer, now)
+
+    def _zone(self) -> tzinfo:
+        zone = getattr(self.rulers.working, "zone", None)
+        return zone if isinstance(zone, tzinfo) else UTC
