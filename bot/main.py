@@ -23,6 +23,7 @@ from bot.rulers import build_rulers
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.throttle import Throttle
+from domain.answering import Answering
 from domain.catalog import TopicCatalog
 from domain.clock import Clock
 from domain.deadlines import Deadlines
@@ -62,8 +63,13 @@ def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
     topics = tuple(
         (g.code, g.title, tuple((t.code, t.title) for t in g.topics)) for g in catalog.groups
     )
+    needs_photo = {t.code for t in catalog.topics if t.needs_photo}
+    answering = Answering(
+        db.unit_of_work, clock, profile, rulers, needs_photo=lambda topic: topic in needs_photo
+    )
     return Services(
         uow_factory=db.unit_of_work,
+        answering=answering,
         clock=clock,
         profile=profile,
         rulers=rulers,
@@ -123,7 +129,10 @@ async def _serve(settings: Settings, token: str) -> int:
         sender_task = asyncio.create_task(sender.run(), name="sender")
         deadlines = Deadlines(db.unit_of_work, clock, services.profile, services.rulers)
         scheduler = Scheduler(
-            deadlines, sweep_seconds=settings.scheduler.sweep_seconds, on_work=sender.kick
+            deadlines,
+            sweep_seconds=settings.scheduler.sweep_seconds,
+            on_work=sender.kick,
+            answering=services.answering,
         )
         await scheduler.sweep()  # what fell due while the bot was down goes out now, once
         scheduler.start()

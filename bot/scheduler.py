@@ -7,10 +7,12 @@ their own. A restart loses nothing: what fell due while the bot was down is swep
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from domain.answering import Answering
 from domain.deadlines import Deadlines
 
 log = logging.getLogger("otklik.scheduler")
@@ -18,9 +20,15 @@ log = logging.getLogger("otklik.scheduler")
 
 class Scheduler:
     def __init__(
-        self, deadlines: Deadlines, *, sweep_seconds: float, on_work: object = None
+        self,
+        deadlines: Deadlines,
+        *,
+        sweep_seconds: float,
+        on_work: Callable[[], None] | None = None,
+        answering: Answering | None = None,
     ) -> None:
         self.deadlines = deadlines
+        self.answering = answering
         self.sweep_seconds = sweep_seconds
         self.on_work = on_work
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -28,12 +36,16 @@ class Scheduler:
     async def sweep(self) -> None:
         try:
             report = await self.deadlines.sweep()
+            if self.answering is not None:
+                closed = await self.answering.close_silent_clarifications()
+                if closed:
+                    log.info("closed %s clarifications the authors left unanswered", len(closed))
         except Exception:
             log.exception("deadline sweep failed; the next one retries")
             return
         if report.reminders or report.breaches:
             log.info("sweep: %s reminders, %s breaches", report.reminders, report.breaches)
-            if callable(self.on_work):
+            if self.on_work is not None:
                 self.on_work()
 
     def start(self) -> None:

@@ -295,6 +295,15 @@ class Sender:
             return texts.NOBODY_CAN_ACT.format(number=number, department=department)
         if notice.kind is NoticeKind.DECISION_NEEDED:
             return texts.DECISION_NEEDED.format(number=number)
+        if notice.kind is NoticeKind.REVISION:
+            reason = html.escape(str(payload.get("reason", "")))
+            return texts.REVISION_NOTICE.format(number=number, reason=reason)
+        if notice.kind is NoticeKind.AUTHOR_REPLIED:
+            reply = html.escape(str(payload.get("text", "")))
+            return texts.AUTHOR_REPLIED_NOTICE.format(number=number, text=reply)
+        if notice.kind is NoticeKind.PUBLICATION_FAILED:
+            reason = html.escape(str(payload.get("reason", "")))
+            return texts.PUBLICATION_FAILED_NOTICE.format(number=number, reason=reason)
         if notice.kind in {NoticeKind.REMINDER, NoticeKind.BREACH}:
             return await self._deadline_text(notice, number, staff)
         return str(payload.get("text", number))

@@ -1174,3 +1174,27 @@ def _hold(plan: Plan, writer_id: int, role: Role) -> None:
     plan.start = [
         replace(t, holder_id=writer_id) if t.holder_role is role else t for t in plan.start
     ]
+
+
+def approval_steps(profile: Profile, incident: Incident) -> tuple[Role, ...]:
+    """The approval chain for this incident (see `Answering._steps`)."""
+    chain = profile.approval_chain
+    if len(_active(incident)) > 1 and profile.joint_answer_by is JointAnswerBy.CURATOR:
+        chain = tuple(r for r in chain if r not in _DEPARTMENT_STEPS) or chain
+    return chain
+
+
+def current_step(profile: Profile, incident: Incident) -> Role | None:
+    """Whose turn it is to approve the submitted draft; None when nothing is under approval."""
+    if incident.status is not Status.UNDER_APPROVAL or not incident.drafts:
+        return None
+    draft = incident.drafts[-1]
+    done = sum(
+        1 for a in incident.approvals if a.draft_id == draft.id and a.decision is Decision.APPROVED
+    )
+    steps = approval_steps(profile, incident)
+    return steps[done] if done < len(steps) else None
+
+
+def open_draft(incident: Incident) -> Draft | None:
+    return _open_draft(incident)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+from domain.answering import Answering
 from domain.clock import Clock
 from domain.ports import UnitOfWorkFactory
 from domain.profiles import Profile
@@ -21,6 +22,7 @@ class Services:
     rulers: Rulers
     zone: tzinfo
     routing: Routing
+    answering: Answering
     organization: str
     new_token: Callable[[], str]
     topics: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()

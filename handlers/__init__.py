@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, cards, intake, lists, start
+from handlers import admin, answers, cards, intake, lists, start
 from handlers.access import StaffMiddleware
 
 
@@ -14,6 +14,7 @@ def get_routers() -> list[Router]:
         start.make_router(),
         admin.make_router(),
         lists.make_router(),
+        answers.make_router(),
         cards.make_router(),
         intake.make_router(),
         start.make_stranger_router(),

@@ -50,3 +50,27 @@ class Act:
     ACCEPT = "ac"
     RETURN = "rt"
     BACK = "bk"
+
+
+class A:
+    """IncCb action codes of the answering router (handlers/answers.py)."""
+
+    DRAFT_MENU = "dm"
+    DRAFT_KIND = "dk"
+    PREVIEW = "pv"
+    SUBMIT = "sb"
+    SUBMIT_ANYWAY = "sf"
+    TEMPLATES = "tl"
+    TEMPLATE = "tt2"
+    PART = "pt"
+    APPROVE = "ap"
+    REVISE = "rv"
+    EXT_OK = "eo"
+    EXT_BACK = "er"
+    PUBLISHED = "pb"
+    PUBLISHED_PRIVATE = "pp"
+    PUBLISHED_GENERAL = "pg"
+    CANT_PUBLISH = "cp"
+    AUTHOR_REPLIED = "ar"
+    CONVERT = "cv"
+    REACTION = "rc"

@@ -26,7 +26,6 @@ LIMIT = 30
 OPEN = "op"
 
 
-
 def _nearest(timers: Sequence[Timer]) -> datetime | None:
     dues = [t.due_at for t in timers if t.is_open and t.due_at is not None]
     return min(dues) if dues else None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from domain.answering import current_step, open_draft
 from domain.durations import ClockKind
-from domain.incident import Incident, Status
+from domain.incident import OPEN, Incident, Status
 from domain.people import StaffMember
 from domain.profiles import Profile
 from domain.roles import HEADS, Role
@@ -19,7 +20,7 @@ from domain.timeline import Rulers
 from domain.timers import Timer
 from domain.work import AssignmentState
 from handlers import texts
-from handlers.callbacks import Act, IncCb
+from handlers.callbacks import A, Act, IncCb
 
 PREVIEW_CHARS = 900
 CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
@@ -158,9 +159,157 @@ def card_text(view: CardView) -> str:
                     reason=html.escape(a.return_reason),
                 )
             )
+    lines.extend(_answer_lines(view))
     for timer in sorted(_relevant(view), key=lambda t: (t.due_at is None, t.due_at or view.now)):
         lines.append(deadline_line(timer, view.now, view.rulers, view.zone))
     return "\n".join(lines)
+
+
+def _answer_lines(view: CardView) -> list[str]:
+    inc = view.incident
+    lines: list[str] = []
+    active = [a for a in inc.assignments if a.state is not AssignmentState.RETURNED]
+    if len(active) > 1 and inc.status in {Status.IN_WORK, Status.ASSIGNED}:
+        ready = [a for a in active if a.part_text]
+        lines.append(texts.CARD_PARTS.format(ready=len(ready), total=len(active)))
+        for a in sorted(ready, key=lambda a: a.order):
+            part = a.part_text or ""
+            lines.append(
+                texts.CARD_PART.format(
+                    department=html.escape(view.departments.get(a.department_id, "?")),
+                    text=html.escape(part if len(part) <= 300 else part[:300] + texts.TEXT_CUT),
+                )
+            )
+    if inc.drafts:
+        draft = inc.drafts[-1]
+        kind = texts.DRAFT_KINDS[draft.kind]
+        if draft.submitted_at is None and inc.status in {
+            Status.IN_WORK,
+            Status.REVISION,
+            Status.AWAITING_FINAL,
+        }:
+            lines.append(
+                texts.CARD_DRAFT_OPEN.format(
+                    kind=kind, chars=len(draft.text), files=len(draft.attachments)
+                )
+            )
+        elif draft.submitted_at is not None:
+            body = (
+                draft.text
+                if len(draft.text) <= PREVIEW_CHARS
+                else draft.text[:PREVIEW_CHARS] + texts.TEXT_CUT
+            )
+            lines.append(
+                texts.CARD_DRAFT.format(
+                    kind=kind, revision=draft.revision + 1, text=html.escape(body)
+                )
+            )
+            if draft.attachments:
+                lines.append(texts.CARD_MEDIA.format(count=len(draft.attachments)))
+        if draft.promised_final is not None:
+            lines.append(texts.CARD_PROMISED.format(date=draft.promised_final.strftime("%d.%m.%Y")))
+    if inc.status is Status.REVISION:
+        reasons = [a.reason for a in inc.approvals if a.reason and a.decision.value == "revision"]
+        if reasons:
+            lines.append(texts.CARD_REVISION_REASON.format(reason=html.escape(reasons[-1])))
+    step = current_step(view.profile, inc)
+    if step is not None:
+        lines.append(texts.CARD_STEP.format(role=texts.ROLES[step]))
+    for pub in inc.publications[-1:]:
+        lines.append(
+            texts.CARD_PUBLISHED.format(
+                moment=moment(pub.at, view.zone), where=html.escape(pub.link or "скриншот")
+            )
+        )
+    if inc.outcome is not None:
+        lines.append(texts.CARD_OUTCOME.format(outcome=texts.OUTCOMES[inc.outcome]))
+    if inc.reaction is not None:
+        lines.append(texts.CARD_REACTION.format(reaction=texts.REACTIONS[inc.reaction]))
+    return lines
+
+
+def _answer_rows(
+    view: CardView, button: Callable[..., InlineKeyboardButton]
+) -> list[list[InlineKeyboardButton]]:
+    inc, viewer, profile = view.incident, view.viewer, view.profile
+    roles = viewer.roles
+    rows: list[list[InlineKeyboardButton]] = []
+    active = sorted(
+        (a for a in inc.assignments if a.state is not AssignmentState.RETURNED),
+        key=lambda a: a.order,
+    )
+    drafting = inc.status in {Status.IN_WORK, Status.REVISION, Status.AWAITING_FINAL}
+    draft = open_draft(inc)
+    if drafting:
+        joint = len(active) > 1
+        mine = [a for a in active if a.executor_id == viewer.id]
+        if (
+            joint
+            and mine
+            and mine[0].state is AssignmentState.ACCEPTED
+            and inc.status is Status.IN_WORK
+        ):
+            rows.append([button(texts.BTN_PART, A.PART)])
+        all_parts = all(a.part_text for a in active) if joint else True
+        if joint:
+            writer = (
+                roles & {Role.CURATOR, Role.ADMIN}
+                if profile.joint_answer_by.value == "curator"
+                else (active[-1].executor_id == viewer.id)
+            )
+        else:
+            writer = bool(mine) or (
+                Role.DEPARTMENT_LEAD in roles
+                and any(a.department_id == viewer.department_id for a in active)
+            )
+        if writer and all_parts:
+            rows.append([button(texts.BTN_DRAFT, A.DRAFT_MENU)])
+        if draft is not None and draft.author_id == viewer.id:
+            rows.append([button(texts.BTN_SUBMIT, A.SUBMIT), button(texts.BTN_PREVIEW, A.PREVIEW)])
+    if inc.status is Status.UNDER_APPROVAL:
+        step = current_step(profile, inc)
+        if step is Role.EXTERNAL_CURATOR and roles & CURATORS:
+            rows.append([button(texts.BTN_EXT_OK, A.EXT_OK)])
+            rows.append([button(texts.BTN_EXT_BACK, A.EXT_BACK)])
+        elif step is not None and step in roles:
+            rows.append([button(texts.BTN_APPROVE, A.APPROVE), button(texts.BTN_REVISE, A.REVISE)])
+        rows.append([button(texts.BTN_PREVIEW, A.PREVIEW)])
+    if inc.status is Status.APPROVED:
+        last = inc.drafts[-1] if inc.drafts else None
+        publisher = profile.publisher
+        can = (
+            (last is not None and last.author_id == viewer.id)
+            if publisher in {Role.EXECUTOR, Role.DEPARTMENT_LEAD}
+            else publisher in roles
+        )
+        if can:
+            rows.append([button(texts.BTN_PUBLISHED, A.PUBLISHED)])
+            rows.append([button(texts.BTN_PUBLISHED_PRIVATE, A.PUBLISHED_PRIVATE)])
+            if profile.name == "gulkevichi":
+                rows.append([button(texts.BTN_PUBLISHED_GENERAL, A.PUBLISHED_GENERAL)])
+            rows.append([button(texts.BTN_CANT_PUBLISH, A.CANT_PUBLISH)])
+        rows.append([button(texts.BTN_PREVIEW, A.PREVIEW)])
+    if roles & CURATORS:
+        if inc.status is Status.CLARIFICATION:
+            rows.append([button(texts.BTN_AUTHOR_REPLIED, A.AUTHOR_REPLIED)])
+        convertible = inc.status in OPEN - {
+            Status.PUBLISHED,
+            Status.UNDER_APPROVAL,
+            Status.APPROVED,
+            Status.NEW,
+        }
+        if convertible:
+            rows.append([button(texts.BTN_CONVERT, A.CONVERT)])
+        if (
+            inc.status is Status.CLOSED
+            and inc.reaction is None
+            and inc.outcome is not None
+            and inc.outcome.value.startswith("answered")
+        ):
+            rows.append(
+                [button(label, A.REACTION, code) for code, label in texts.REACTIONS.items()]
+            )
+    return rows
 
 
 def _relevant(view: CardView) -> list[Timer]:
@@ -172,7 +321,10 @@ def _relevant(view: CardView) -> list[Timer]:
         if not t.is_open:
             continue
         if t.assignment_id is not None and not overseer:
-            own = departments.get(t.assignment_id) == view.viewer.department_id or t.holder_id == view.viewer.id
+            own = (
+                departments.get(t.assignment_id) == view.viewer.department_id
+                or t.holder_id == view.viewer.id
+            )
             if not own:
                 continue
         if (
@@ -257,6 +409,7 @@ def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
                 row.append(button(texts.BTN_NOT_OURS, Act.RETURN))
             if row:
                 rows.append(row)
+    rows.extend(_answer_rows(view, button))
     for row in rows:
         kb.row(*row)
     return kb.as_markup() if rows else None

@@ -1,0 +1,494 @@
+"""From a draft to a published answer: drafting from the phone, approvals, publication."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from domain.answering import (
+    DraftKindNotAllowed,
+    DraftNeedsConfirmation,
+    EmptyDraft,
+    NotYourStep,
+    PartsMissing,
+)
+from domain.errors import DomainError
+from domain.incident import DraftKind, Reaction
+from domain.intake import find_urls
+from domain.people import StaffMember
+from domain.roles import Role
+from domain.services import Services
+from domain.textchecks import EXPLANATION_TEMPLATES, DraftWarning, explanation_template
+from domain.work import Attachment, AttachmentKind
+from handlers import texts
+from handlers.callbacks import A, IncCb
+from handlers.errors import explain
+
+TEXT_LIMIT = 4096
+MAX_REASON = 1000
+
+
+ACTIONS = frozenset(v for k, v in vars(A).items() if not k.startswith("_"))
+WRITERS = frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD, Role.CURATOR, Role.ADMIN})
+CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
+
+
+class Answer(StatesGroup):
+    promised = State()
+    drafting = State()
+    part = State()
+    reason = State()
+    publication = State()
+    author_reply = State()
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Long texts are split for display at paragraph or line ends, never cut."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(
+            rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit)
+        )
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    if message.photo:
+        return (Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id),)
+    if message.video:
+        return (Attachment(AttachmentKind.VIDEO, message.video.file_id),)
+    if message.document:
+        return (Attachment(AttachmentKind.DOCUMENT, message.document.file_id),)
+    return ()
+
+
+def _button(
+    label: str, action: str, incident_id: int, version: int, x: str = ""
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=label, callback_data=IncCb(a=action, i=incident_id, v=version, x=x).pack()
+    )
+
+
+def drafting_keyboard(incident_id: int, version: int, templates: bool) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        _button(texts.BTN_SUBMIT, A.SUBMIT, incident_id, version),
+        _button(texts.BTN_PREVIEW, A.PREVIEW, incident_id, version),
+    )
+    if templates:
+        kb.row(_button(texts.BTN_TEMPLATES, A.TEMPLATES, incident_id, version))
+    return kb.as_markup()
+
+
+def parse_date(text: str, today: date) -> date | None:
+    m = re.match(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$", text)
+    if not m:
+        return None
+    try:
+        day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+    return day if day >= today else None
+
+
+async def send_preview(message: Message, services: Services, incident_id: int) -> None:
+    """The whole draft as the approver or the writer needs to read it: text split within
+    Telegram's limits, then the attachments."""
+    incident = await services.answering.incident(incident_id)
+    if not incident.drafts:
+        await message.answer(texts.DRAFT_EMPTY)
+        return
+    draft = incident.drafts[-1]
+    header = texts.DRAFT_KINDS[draft.kind].capitalize() + ":\n\n"
+    for chunk in split_text(header + (draft.text or "—")):
+        await message.answer(chunk, parse_mode=None)
+    for item in draft.attachments:
+        if item.kind is AttachmentKind.PHOTO:
+            await message.answer_photo(item.file_id)
+        elif item.kind is AttachmentKind.VIDEO:
+            await message.answer_video(item.file_id)
+        else:
+            await message.answer_document(item.file_id)
+
+
+def _warnings_text(warnings: Sequence[DraftWarning], fragments: Sequence[str]) -> str:
+    lines = "\n".join(f"• {texts.WARNINGS.get(w.value, w.value)}" for w in warnings)
+    text = texts.DRAFT_WARNINGS.format(lines=lines)
+    if fragments:
+        text += "\n" + texts.DRAFT_FRAGMENTS.format(fragments=", ".join(fragments))
+    return text
+
+
+def answer_error(exc: Exception) -> str:
+    if isinstance(exc, NotYourStep):
+        return texts.NOT_YOUR_STEP.format(role=texts.ROLES.get(exc.role.value, exc.role.value))
+    if isinstance(exc, PartsMissing):
+        return texts.PARTS_MISSING
+    if isinstance(exc, DraftKindNotAllowed):
+        return texts.KIND_NOT_ALLOWED
+    if isinstance(exc, EmptyDraft):
+        return texts.DRAFT_EMPTY
+    return explain(exc)
+
+
+def make_router() -> Router:
+    router = Router(name="answers")
+
+    @router.callback_query(IncCb.filter(F.a.in_(ACTIONS)))
+    async def on_press(
+        query: CallbackQuery,
+        callback_data: IncCb,
+        services: Services,
+        member: StaffMember | None,
+        state: FSMContext,
+    ) -> None:
+        if member is None:
+            await query.answer(texts.NOT_ON_STAFF, show_alert=True)
+            return
+        message = query.message if isinstance(query.message, Message) else None
+        cb, ans, tg = callback_data, services.answering, member.telegram_id
+        try:
+            incident = await ans.incident(cb.i)
+            fresh = incident.version == cb.v
+            if cb.a == A.DRAFT_MENU:
+                if not fresh:
+                    raise _stale()
+                kinds = [DraftKind.FINAL, DraftKind.CLARIFICATION]
+                if "final_after_intermediate" in services.profile.flow(incident.flow).timers:
+                    kinds.insert(1, DraftKind.INTERMEDIATE)
+                kb = InlineKeyboardBuilder()
+                for kind in kinds:
+                    kb.row(
+                        _button(
+                            texts.DRAFT_KINDS[kind].capitalize(),
+                            A.DRAFT_KIND,
+                            cb.i,
+                            cb.v,
+                            kind.value,
+                        )
+                    )
+                if message is not None:
+                    await message.edit_reply_markup(reply_markup=kb.as_markup())
+                await query.answer()
+                return
+            if cb.a == A.DRAFT_KIND:
+                kind = DraftKind(cb.x)
+                await state.update_data(incident=cb.i, kind=kind.value)
+                if kind is DraftKind.INTERMEDIATE:
+                    await state.set_state(Answer.promised)
+                    await query.answer()
+                    if message is not None:
+                        await message.answer(texts.ASK_PROMISED)
+                    return
+                draft = await ans.start_draft(tg, cb.i, cb.v, kind)
+                await _start_drafting(query, state, services, cb.i, draft.kind)
+                return
+            if cb.a == A.PREVIEW:
+                await query.answer()
+                if message is not None:
+                    await send_preview(message, services, cb.i)
+                return
+            if cb.a in {A.SUBMIT, A.SUBMIT_ANYWAY}:
+                override = (
+                    [DraftWarning(w) for w in cb.x.split(".") if w]
+                    if cb.a == A.SUBMIT_ANYWAY
+                    else []
+                )
+                try:
+                    await ans.submit(tg, cb.i, incident.version, override)
+                except DraftNeedsConfirmation as exc:
+                    codes = ".".join(w.value for w in exc.warnings)
+                    kb = InlineKeyboardBuilder()
+                    kb.row(
+                        _button(
+                            texts.BTN_SUBMIT_ANYWAY, A.SUBMIT_ANYWAY, cb.i, incident.version, codes
+                        )
+                    )
+                    await query.answer()
+                    if message is not None:
+                        await message.answer(
+                            _warnings_text(exc.warnings, exc.fragments), reply_markup=kb.as_markup()
+                        )
+                    return
+                await state.clear()
+                await query.answer(texts.SUBMITTED)
+                if message is not None:
+                    await message.answer(texts.SUBMITTED)
+                services.kick()
+                return
+            if cb.a == A.TEMPLATES:
+                kb = InlineKeyboardBuilder()
+                for t in EXPLANATION_TEMPLATES:
+                    kb.row(_button(t.title, A.TEMPLATE, cb.i, cb.v, t.code))
+                await query.answer()
+                if message is not None:
+                    await message.answer(texts.TEMPLATES_TITLE, reply_markup=kb.as_markup())
+                return
+            if cb.a == A.TEMPLATE:
+                template = explanation_template(cb.x)
+                if template is None:
+                    raise ValueError("unknown template")
+                await ans.add_to_draft(tg, cb.i, template.text)
+                await query.answer(texts.TEMPLATE_ADDED, show_alert=True)
+                return
+            if cb.a == A.REACTION:
+                if not fresh:
+                    raise _stale()
+                await ans.record_reaction(tg, cb.i, cb.v, Reaction(cb.x))
+                await query.answer(texts.REACTION_OK)
+                services.kick()
+                return
+            if cb.a in {A.APPROVE, A.EXT_OK}:
+                if not fresh:
+                    raise _stale()
+                if cb.a == A.APPROVE:
+                    await ans.approve(tg, cb.i, cb.v)
+                else:
+                    await ans.record_external_decision(tg, cb.i, cb.v, True)
+                await query.answer(texts.APPROVED_OK)
+                services.kick()
+                return
+            prompts = {
+                A.PART: (Answer.part, texts.ASK_PART),
+                A.REVISE: (Answer.reason, texts.ASK_REVISION_REASON),
+                A.EXT_BACK: (Answer.reason, texts.ASK_REVISION_REASON),
+                A.PUBLISHED: (Answer.publication, texts.ASK_PUBLICATION),
+                A.PUBLISHED_PRIVATE: (Answer.publication, texts.ASK_PUBLICATION),
+                A.PUBLISHED_GENERAL: (Answer.publication, texts.ASK_PUBLICATION),
+                A.CANT_PUBLISH: (Answer.reason, texts.ASK_CANT_PUBLISH),
+                A.AUTHOR_REPLIED: (Answer.author_reply, texts.ASK_AUTHOR_REPLY),
+                A.CONVERT: (Answer.reason, texts.ASK_CONVERT_REASON),
+            }
+            if cb.a in prompts:
+                if not fresh:
+                    raise _stale()
+                st, prompt = prompts[cb.a]
+                await state.set_state(st)
+                await state.update_data(incident=cb.i, version=cb.v, action=cb.a)
+                await query.answer()
+                if message is not None:
+                    await message.answer(prompt)
+                return
+            raise ValueError(f"unknown action {cb.a!r}")
+        except (DomainError, ValueError) as exc:
+            await query.answer(await _explain(services, exc), show_alert=True)
+
+    @router.message(Answer.promised, F.text)
+    async def on_promised(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None or message.text is None:
+            await state.clear()
+            return
+        today = services.clock.now().astimezone(services.zone).date()
+        promised = parse_date(message.text, today)
+        if promised is None:
+            await message.answer(texts.BAD_PROMISED)
+            return
+        incident = await services.answering.incident(int(data["incident"]))
+        try:
+            draft = await services.answering.start_draft(
+                member.telegram_id,
+                incident.id or 0,
+                incident.version,
+                DraftKind.INTERMEDIATE,
+                promised,
+            )
+        except (DomainError, ValueError) as exc:
+            await state.clear()
+            await message.answer(answer_error(exc))
+            return
+        await state.set_state(Answer.drafting)
+        await message.answer(
+            texts.DRAFTING.format(kind=texts.DRAFT_KINDS[draft.kind], submit=texts.BTN_SUBMIT),
+            reply_markup=drafting_keyboard(
+                incident.id or 0, incident.version, services.profile.name == "gulkevichi"
+            ),
+        )
+
+    @router.message(Answer.drafting, ~F.text.startswith("/"))
+    async def on_draft_content(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None:
+            await state.clear()
+            return
+        text = message.text or message.caption
+        try:
+            draft = await services.answering.add_to_draft(
+                member.telegram_id, int(data["incident"]), text, attachments_of(message)
+            )
+        except (DomainError, ValueError) as exc:
+            await state.clear()
+            await message.answer(answer_error(exc))
+            return
+        incident = await services.answering.incident(int(data["incident"]))
+        await message.answer(
+            texts.DRAFT_ADDED.format(chars=len(draft.text), files=len(draft.attachments)),
+            reply_markup=drafting_keyboard(
+                incident.id or 0, incident.version, services.profile.name == "gulkevichi"
+            ),
+        )
+
+    @router.message(Answer.part, F.text)
+    async def on_part(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        await state.clear()
+        if member is None or not message.text:
+            return
+        try:
+            await services.answering.submit_part(
+                member.telegram_id,
+                int(data["incident"]),
+                int(data["version"]),
+                message.text.strip(),
+            )
+        except (DomainError, ValueError) as exc:
+            await message.answer(answer_error(exc))
+            return
+        await message.answer(texts.PART_SENT)
+        services.kick()
+
+    @router.message(Answer.reason, F.text)
+    async def on_reason(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None or not message.text:
+            await state.clear()
+            return
+        reason = message.text.strip()
+        if not reason or reason.startswith("/"):
+            await message.answer(texts.EMPTY_REASON)
+            return
+        if len(reason) > MAX_REASON:
+            await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
+            return
+        await state.clear()
+        ans, tg = services.answering, member.telegram_id
+        inc, ver, action = int(data["incident"]), int(data["version"]), data["action"]
+        try:
+            if action == A.REVISE:
+                await ans.request_revision(tg, inc, ver, reason)
+                done = texts.REVISION_SENT
+            elif action == A.EXT_BACK:
+                await ans.record_external_decision(tg, inc, ver, False, reason)
+                done = texts.REVISION_SENT
+            elif action == A.CANT_PUBLISH:
+                await ans.cannot_publish(tg, inc, ver, reason)
+                done = texts.CANT_PUBLISH_OK
+            else:
+                await ans.convert_59fz(tg, inc, ver, reason)
+                done = texts.CONVERTED_OK
+        except (DomainError, ValueError) as exc:
+            await message.answer(await _explain(services, exc))
+            return
+        await message.answer(done)
+        services.kick()
+
+    @router.message(Answer.publication, F.text | F.photo | F.document)
+    async def on_publication(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None:
+            await state.clear()
+            return
+        links = find_urls(message.text or message.caption or "")
+        screenshot = (
+            message.photo[-1].file_id
+            if message.photo
+            else (message.document.file_id if message.document else None)
+        )
+        if not links and screenshot is None:
+            await message.answer(texts.BAD_PUBLICATION)
+            return
+        await state.clear()
+        action = data["action"]
+        try:
+            await services.answering.publish(
+                member.telegram_id,
+                int(data["incident"]),
+                int(data["version"]),
+                links[0] if links else None,
+                screenshot,
+                public=action != A.PUBLISHED_PRIVATE,
+                general_interest=action == A.PUBLISHED_GENERAL,
+            )
+        except (DomainError, ValueError) as exc:
+            await message.answer(await _explain(services, exc))
+            return
+        await message.answer(texts.PUBLISHED_OK)
+        services.kick()
+
+    @router.message(Answer.author_reply, F.text)
+    async def on_author_reply(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        await state.clear()
+        if member is None or not message.text:
+            return
+        try:
+            await services.answering.author_replied(
+                member.telegram_id,
+                int(data["incident"]),
+                int(data["version"]),
+                message.text.strip(),
+            )
+        except (DomainError, ValueError) as exc:
+            await message.answer(await _explain(services, exc))
+            return
+        await message.answer(texts.AUTHOR_REPLY_OK)
+        services.kick()
+
+    return router
+
+
+def _stale() -> DomainError:
+    from domain.errors import StaleVersion
+
+    return StaleVersion(0, 1)
+
+
+async def _start_drafting(
+    query: CallbackQuery, state: FSMContext, services: Services, incident_id: int, kind: DraftKind
+) -> None:
+    await state.set_state(Answer.drafting)
+    await query.answer()
+    incident = await services.answering.incident(incident_id)
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            texts.DRAFTING.format(kind=texts.DRAFT_KINDS[kind], submit=texts.BTN_SUBMIT),
+            reply_markup=drafting_keyboard(
+                incident_id, incident.version, services.profile.name == "gulkevichi"
+            ),
+        )
+    services.kick()
+
+
+async def _explain(services: Services, exc: Exception) -> str:
+    if isinstance(exc, NotYourStep | PartsMissing | DraftKindNotAllowed | EmptyDraft):
+        return answer_error(exc)
+    async with services.uow_factory() as uow:
+        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
+    return explain(exc, names)
