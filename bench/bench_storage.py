@@ -180,6 +180,7 @@ def generate(
                 "stopped_at": None if is_open else detected + timedelta(hours=5),
                 "breached_at": None,
                 "paused": paused,
+                "remind_at": None if paused or not is_open else due - timedelta(minutes=30),
             }
         )
     return out
@@ -458,6 +459,8 @@ times `TimerRepository.due(now, limit=100)` through a unit of work ({runs} runs;
 the last full week joined to their assignments; target ≤ 1 s) and loading one whole
 incident (`IncidentRepository.get`). PostgreSQL 15 runs on a throwaway local server (fsync
 on, shared_buffers 256MB), SQLite in WAL mode with synchronous=NORMAL.
+A quicker run: `--engines sqlite --incidents 100000`; `--update-readme` rewrites this
+section.
 
 Measured {day} on {machine}:
 

@@ -6,6 +6,7 @@ Bad input gives one line naming the problem on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot.config import Settings, load_settings
+from bot.db_cli import add_db_parser, run_db_command
 from bot.rulers import build_rulers, build_working_time
 from domain.errors import ConfigError
 from domain.incident import Importance
@@ -64,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(between)
     between.add_argument("--start", required=True)
     between.add_argument("--end", required=True)
+
+    add_db_parser(sub)
 
     dl = sub.add_parser(
         "deadlines", help="the profile's timeline for a message detected at a moment"
@@ -210,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "deadlines":
             return cmd_deadlines(args)
         settings = _settings(args.config)
+        if args.command == "db":
+            return asyncio.run(run_db_command(args, settings))
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -83,11 +83,7 @@ class Sender:
         services = self.services
         now = services.clock.now()
         async with services.uow_factory() as uow:
-            pending = [
-                m
-                for m in await uow.outbox.pending(limit=BATCH)
-                if m.not_before is None or m.not_before <= now
-            ]
+            pending = await uow.outbox.pending(limit=BATCH, now=now)
             staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
         handled = 0
         seen_cards: set[tuple[int | None, int | None]] = set()

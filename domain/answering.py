@@ -888,7 +888,7 @@ class Answering:
                 _actor(member),
                 now,
                 expected_version=version,
-                payload={"text": text},
+                payload={"reply_chars": len(text)},
             )
             await uow.incidents.update(incident, seen, [entry])
             incident = await _incident(uow, incident_id)

@@ -265,11 +265,23 @@ class TimerRow(Base):
     breached_at: Mapped[datetime | None]
     paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
     """Whether the last pause is still running; kept in step with `timer_pauses`."""
+    remind_at: Mapped[datetime | None]
+    """When the sweep next looks at the timer (a reminder, or the breach); None when done."""
 
 
+# Partial indexes: SQLite uses one only when the query repeats its WHERE terms as written, so
+# the queries use these very expressions. Autogenerate renders the SQLite form for both
+# dialects: write `paused = false` for PostgreSQL by hand in a migration.
 Index(
     "ix_timers_due_open",
     TimerRow.due_at,
+    TimerRow.id,
+    sqlite_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
+    postgresql_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
+)
+Index(
+    "ix_timers_remind_open",
+    TimerRow.remind_at,
     TimerRow.id,
     sqlite_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
     postgresql_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),

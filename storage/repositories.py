@@ -295,6 +295,8 @@ class _Seen:
         )
 
 
+_QUOTING_NOTICES = (NoticeKind.AUTHOR_REPLIED,)
+"""Notices whose payload quotes the author."""
 _SEARCHED = (IncidentSourceRow.text, IncidentSourceRow.author, IncidentSourceRow.url)
 _ERASED_SOURCE: dict[str, Any] = {
     "author": None,
@@ -418,12 +420,15 @@ class SqlIncidentRepository:
         return await self._load(list(ids))
 
     async def erase_personal_data(self, incident_id: int) -> bool:
+        """The author, text, URL and media of the source, and the author's words quoted in
+        notices; the network, external number, history and counts stay."""
         result = await self.session.execute(
             update(IncidentSourceRow)
             .where(IncidentSourceRow.incident_id == incident_id)
             .values(_ERASED_SOURCE)
             .execution_options(synchronize_session=False)
         )
+        await self._erase_quotes(OutboxRow.incident_id == incident_id)
         self._forget([incident_id])
         return _rowcount(result) == 1
 
@@ -439,8 +444,17 @@ class SqlIncidentRepository:
             .values(_ERASED_SOURCE)
             .execution_options(synchronize_session=False)
         )
+        await self._erase_quotes(OutboxRow.incident_id.in_(detected_before))
         self._seen.clear()
         return _rowcount(result)
+
+    async def _erase_quotes(self, which: ColumnElement[bool]) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(which, OutboxRow.kind.in_([k.value for k in _QUOTING_NOTICES]))
+            .values(payload={})
+            .execution_options(synchronize_session=False)
+        )
 
     async def count(self) -> int:
         return (
@@ -974,6 +988,7 @@ def _timer_values(t: Timer) -> dict[str, Any]:
         "stopped_at": t.stopped_at,
         "breached_at": t.breached_at,
         "paused": t.is_paused,
+        "remind_at": t.remind_at,
     }
 
 
@@ -992,15 +1007,17 @@ def _timer(row: TimerRow, pauses: Sequence[TimerPause]) -> Timer:
         pauses=list(pauses),
         stopped_at=row.stopped_at,
         breached_at=row.breached_at,
+        remind_at=row.remind_at,
     )
 
 
-def due_query(now: datetime, limit: int) -> Any:
-    """Open, unpaused timers due at `now`: served by the partial index `ix_timers_due_open`."""
+def due_query(now: datetime, limit: int, moment: Any = TimerRow.due_at) -> Any:
+    """Open, unpaused timers whose `moment` (due_at or remind_at) has come: served by the
+    partial indexes `ix_timers_due_open` and `ix_timers_remind_open`."""
     return (
         select(TimerRow)
-        .where(TimerRow.stopped_at.is_(None), TimerRow.paused == false(), TimerRow.due_at <= now)
-        .order_by(TimerRow.due_at, TimerRow.id)
+        .where(TimerRow.stopped_at.is_(None), TimerRow.paused == false(), moment <= now)
+        .order_by(moment, TimerRow.id)
         .limit(limit)
     )
 
@@ -1044,7 +1061,14 @@ class SqlTimerRepository:
     async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
         """Earliest first. On PostgreSQL the rows stay locked (SKIP LOCKED) until the unit of
         work ends, so several bot instances never take the same timer."""
-        query = due_query(now, limit).execution_options(populate_existing=True)
+        return await self._claim(due_query(now, limit))
+
+    async def to_remind(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
+        """Open, unpaused timers whose `remind_at` has come, earliest first; locked like `due`."""
+        return await self._claim(due_query(now, limit, TimerRow.remind_at))
+
+    async def _claim(self, query: Any) -> list[Timer]:
+        query = query.execution_options(populate_existing=True)
         if _dialect(self.session) == "postgresql":
             query = query.with_for_update(skip_locked=True, of=TimerRow)
         rows = await self.session.scalars(query)

@@ -247,6 +247,14 @@ class _Timers:
             if t.incident_id == incident_id and t.is_open
         ]
 
+    async def to_remind(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
+        items = [
+            t
+            for t in self.uow.data.timers.values()
+            if t.is_open and t.remind_at is not None and t.remind_at <= now and not t.is_paused
+        ]
+        return [copy.deepcopy(t) for t in sorted(items, key=lambda t: t.remind_at or now)[:limit]]
+
     async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
         items = [
             t
@@ -277,8 +285,16 @@ class _Outbox:
         self.uow.data.outbox[stored.id] = stored
         return stored
 
-    async def pending(self, limit: int = 100) -> Sequence[OutboxMessage]:
-        items = [m for m in self.uow.data.outbox.values() if m.sent_at is None and m.failed is None]
+    async def pending(
+        self, limit: int = 100, now: datetime | None = None
+    ) -> Sequence[OutboxMessage]:
+        items = [
+            m
+            for m in self.uow.data.outbox.values()
+            if m.sent_at is None
+            and m.failed is None
+            and (now is None or m.not_before is None or m.not_before <= now)
+        ]
         return sorted(items, key=lambda m: m.id or 0)[:limit]
 
     async def mark_sent(self, message_id: int, at: datetime) -> None:

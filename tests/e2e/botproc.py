@@ -102,7 +102,9 @@ class BotProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         self._reader = asyncio.create_task(self._read())
-        polling = asyncio.create_task(self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60))
+        polling = asyncio.create_task(
+            self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60)
+        )
         exited = asyncio.create_task(self.proc.wait())
         await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
         if not polling.done() or polling.exception() is not None:

@@ -44,20 +44,26 @@ async def day(workdir: Path) -> None:
 
         bot.set_clock(msk("2026-11-24 09:05"))
         channel = fake.people.channel("Подслушано Липецк", "podslushano_lip")
-        curator.forward_from_channel(channel, "Огромная яма на ул. Ленина у дома 5, машины бьют колёса!")
+        curator.forward_from_channel(
+            channel, "Огромная яма на ул. Ленина у дома 5, машины бьют колёса!"
+        )
         first = await card(curator, "Огромная яма")
         curator.press("❗ Важность", message=first)
         await curator.wait_for(lambda m: "общественно значимое" in m.button_labels)
         curator.press("общественно значимое")
         await head.wait_for("Общественно значимое сообщение")
-        await curator.wait_for(lambda m: "Важность: общественно значимое" in m.content and bool(m.button_labels))
+        await curator.wait_for(
+            lambda m: "Важность: общественно значимое" in m.content and bool(m.button_labels)
+        )
         await route(curator, roads)
         task = await card(ivan, "Огромная яма")
         ivan.press("✅ Принять", message=task)
         await ivan.wait_for(lambda m: "в работе у исполнителя" in m.content)
 
         bot.set_clock(msk("2026-11-24 09:40"))
-        curator.send("https://vk.com/wall-100_200 Третий день нет горячей воды в доме 12 на Советской")
+        curator.send(
+            "https://vk.com/wall-100_200 Третий день нет горячей воды в доме 12 на Советской"
+        )
         second = await card(curator, "горячей воды")
         await route(curator, roads)
         wrong = await card(ivan, "горячей воды")
@@ -65,7 +71,9 @@ async def day(workdir: Path) -> None:
         await ivan.wait_for("Почему это не ваша компетенция")
         ivan.send("Горячая вода — это ЖКХ")
         await curator.wait_for("возвращено отделом")
-        await curator.wait_for(lambda m: m.message_id == second.message_id and "возвращено" in m.content)
+        await curator.wait_for(
+            lambda m: m.message_id == second.message_id and "возвращено" in m.content
+        )
         await route(curator, housing)
         await card(olga, "горячей воды")
 
@@ -75,8 +83,12 @@ async def day(workdir: Path) -> None:
         head.send("/board")
         await head.wait_for("Открытые сообщения")
 
-        for person, title in ((curator, "Куратор"), (head, "Заместитель главы"), (ivan, "Исполнитель, дороги"),
-                              (olga, "Исполнитель, ЖКХ")):
+        for person, title in (
+            (curator, "Куратор"),
+            (head, "Заместитель главы"),
+            (ivan, "Исполнитель, дороги"),
+            (olga, "Исполнитель, ЖКХ"),
+        ):
             show(person, title)
     finally:
         await bot.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -105,11 +106,19 @@ async def route(curator: Person, *departments: str) -> MessageView:
     shown = await curator.wait_for(lambda m: "➡️ Направить" in m.button_labels, since=0)
     curator.press("➡️ Направить", message=shown)
     for n, name in enumerate(departments, start=1):
-        menu = await curator.wait_for(lambda m, name=name: any(b.endswith(name) for b in m.button_labels))
+        menu = await curator.wait_for(_shows_department(name))
         label = next(b for b in menu.button_labels if b.endswith(name))
         curator.press(label, message=menu)
-        await curator.wait_for(lambda m, n=n: f"Готово: направить ({n})" in m.button_labels)
+        await curator.wait_for(_shows_label(f"Готово: направить ({n})"))
     curator.press(f"Готово: направить ({len(departments)})", message=shown)
     return await curator.wait_for(
         lambda m: m.message_id == shown.message_id and "направлено исполнителю" in m.content
     )
+
+
+def _shows_department(name: str) -> Callable[[MessageView], bool]:
+    return lambda m: any(b.endswith(name) for b in m.button_labels)
+
+
+def _shows_label(label: str) -> Callable[[MessageView], bool]:
+    return lambda m: label in m.button_labels

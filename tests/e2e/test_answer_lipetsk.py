@@ -69,7 +69,9 @@ async def test_lipetsk_whole_path_with_a_revision_and_publication(worlds: Worlds
     await executor.wait_for("Пришлите ссылку")
     executor.send("https://vk.com/wall-31_1?reply=77")
     await executor.wait_for("Публикация записана")
-    closed = await curator.wait_for(lambda m: "Статус: закрыто" in m.content and "Итог: ответ дан" in m.content)
+    closed = await curator.wait_for(
+        lambda m: "Статус: закрыто" in m.content and "Итог: ответ дан" in m.content
+    )
     assert "👍 доволен" in closed.button_labels
     curator.press("👍 доволен", message=closed)
     await curator.wait_for(lambda m: "Реакция автора: 👍 доволен" in m.content)
@@ -97,7 +99,9 @@ async def test_a_draft_with_a_phone_number_asks_for_confirmation(worlds: Worlds)
     await card(curator, "Звоните мастеру")
 
 
-async def test_an_intermediate_answer_then_the_final_one_within_seven_working_days(worlds: Worlds) -> None:
+async def test_an_intermediate_answer_then_the_final_one_within_seven_working_days(
+    worlds: Worlds,
+) -> None:
     org = await worlds.get("lipetsk")
     water = await org.department("Водоканал")
     curator = await org.invite("куратор", "Дарья")

@@ -11,7 +11,9 @@ from tests.e2e.telegram import tiny_png
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_forward_from_a_channel_becomes_a_card_routed_to_the_executor(worlds: Worlds) -> None:
+async def test_a_forward_from_a_channel_becomes_a_card_routed_to_the_executor(
+    worlds: Worlds,
+) -> None:
     org = await worlds.get("lipetsk")
     roads = await org.department("Управление дорог")
     curator = await org.invite("куратор", "Анна")
@@ -25,16 +27,23 @@ async def test_a_forward_from_a_channel_becomes_a_card_routed_to_the_executor(wo
     assert "Telegram" in card.content
     assert "Автор: Подслушано Липецк" in card.content
     assert "https://t.me/podslushano_lip/" in card.content
-    assert "направить исполнителю: до 24.11.2026 10:30 (осталось 30 мин рабочего времени) — п. 6" in card.content
+    assert (
+        "направить исполнителю: до 24.11.2026 10:30 (осталось 30 мин рабочего времени) — п. 6"
+        in card.content
+    )
     assert "ответ опубликован (общий срок): до 25.11.2026 11:00" in card.content
     assert "— п. 8" in card.content
 
     curator.press("🏷 Тема")
-    await curator.wait_for(lambda m: "Дороги" in " ".join(m.button_labels))
-    curator.press(next(label for label in curator.last_bot_message().button_labels if label.startswith("Дороги")))
-    await curator.wait_for(lambda m: any("Ямы" in b or "ремонт" in b.lower() for b in m.button_labels))
-    topic = next(b for b in curator.last_bot_message().button_labels if "Ямы" in b or "ремонт" in b.lower())
-    curator.press(topic)
+    groups = await curator.wait_for(lambda m: "Дороги" in " ".join(m.button_labels))
+    curator.press(
+        next(label for label in groups.button_labels if label.startswith("Дороги")), message=groups
+    )
+    topics = await curator.wait_for(
+        lambda m: any("Ямы" in b or "ремонт" in b.lower() for b in m.button_labels)
+    )
+    topic = next(b for b in topics.button_labels if "Ямы" in b or "ремонт" in b.lower())
+    curator.press(topic, message=topics)
     tagged = await curator.wait_for(lambda m: "Тема: Дороги →" in m.content)
     assert topic in tagged.content
 
@@ -56,20 +65,29 @@ async def test_a_forward_from_a_channel_becomes_a_card_routed_to_the_executor(wo
     assert "Принять" not in " ".join(accepted.button_labels)
 
 
-async def test_a_vk_link_with_screenshots_and_an_album_are_one_incident_each(worlds: Worlds) -> None:
+async def test_a_vk_link_with_screenshots_and_an_album_are_one_incident_each(
+    worlds: Worlds,
+) -> None:
     org = await worlds.get("lipetsk")
     curator = await org.invite("куратор", "Ольга")
     org.bot.set_clock(msk("2026-11-24 11:00"))
-    curator.send_photo(tiny_png(shade=1), caption="https://vk.com/wall-123_456 жалоба на мусор во дворе")
+    curator.send_photo(
+        tiny_png(shade=1), caption="https://vk.com/wall-123_456 жалоба на мусор во дворе"
+    )
     card = await curator.wait_for("📌 Сообщение")
     assert "ВКонтакте" in card.content
     assert "Ссылка: https://vk.com/wall-123_456" in card.content
     assert "Вложений: 1" in card.content
 
-    curator.send_album([tiny_png(shade=2), tiny_png(shade=3), tiny_png(shade=4)],
-                       caption="https://ok.ru/group/1/topic/2 не вывозят мусор", split_after=1)
+    curator.send_album(
+        [tiny_png(shade=2), tiny_png(shade=3), tiny_png(shade=4)],
+        caption="https://ok.ru/group/1/topic/2 не вывозят мусор",
+        split_after=1,
+    )
     done = await curator.wait_for("Альбом из 3 файлов")
-    album_card = await curator.wait_for(lambda m: "Одноклассники" in m.content and "Вложений: 3" in m.content)
+    album_card = await curator.wait_for(
+        lambda m: "Одноклассники" in m.content and "Вложений: 3" in m.content
+    )
     assert album_card.message_id != card.message_id
     assert "одним сообщением" in done.content
 
@@ -92,7 +110,10 @@ async def test_an_external_number_and_deadline_govern_the_answer(worlds: Worlds)
     curator.send("https://vk.com/wall-5_77 Не горят фонари на ул. Мира\n№ 4711 до 24.11.2026 15:00")
     shown = await card(curator, "Внешний номер: 4711")
     assert "срок системы: 24.11.2026 15:00" in shown.content
-    assert "ответ опубликован (общий срок): до 24.11.2026 15:00 (осталось 4 ч рабочего времени)" in shown.content
+    assert (
+        "ответ опубликован (общий срок): до 24.11.2026 15:00 (осталось 4 ч рабочего времени)"
+        in shown.content
+    )
 
 
 async def test_a_repeated_message_is_offered_and_linked(worlds: Worlds) -> None:
@@ -124,8 +145,13 @@ async def test_a_post_with_obscenities_is_flagged_and_the_curator_decides(worlds
     await curator.wait_for("причину")
     curator.send("Нецензурная брань (п. 17)")
     await curator.wait_for("Отмечено: не подлежит ответу")
-    closed = await curator.wait_for(lambda m: m.message_id == flagged.message_id and "не подлежит ответу" in m.content
-                                    and not m.button_labels)
+    closed = await curator.wait_for(
+        lambda m: (
+            m.message_id == flagged.message_id
+            and "не подлежит ответу" in m.content
+            and not m.button_labels
+        )
+    )
     assert "Статус: не подлежит ответу" in closed.content
 
 
@@ -143,7 +169,10 @@ async def test_a_joint_assignment_and_a_return_within_and_after_the_window(world
     assert f"Исполнители: {roads}, {housing}" in routed.content
 
     road_card = await card(road_man, "часть совместного ответа")
-    assert "часть совместного ответа: до 24.11.2026 12:00 (осталось 2 ч рабочего времени) — п. 14" in road_card.content
+    assert (
+        "часть совместного ответа: до 24.11.2026 12:00 (осталось 2 ч рабочего времени) — п. 14"
+        in road_card.content
+    )
     house_card = await card(house_man, "часть совместного ответа")
 
     # Within the 30-minute window: a plain return of one part; the other department goes on.
@@ -168,7 +197,9 @@ async def test_a_joint_assignment_and_a_return_within_and_after_the_window(world
     road_man.send("Это не дорожная служба")
     late = await road_man.wait_for("с опозданием")
     assert "окно в 30 мин истекло" in late.content
-    back = await curator.wait_for(lambda m: "возвращено отделом" in m.content and "после окна" in m.content)
+    back = await curator.wait_for(
+        lambda m: "возвращено отделом" in m.content and "после окна" in m.content
+    )
     assert f"«{roads}»" in back.content
     rerouted = await curator.wait_for(lambda m: "Статус: возвращено" in m.content)
     assert "направить исполнителю: до 24.11.2026 11:15" in rerouted.content
@@ -191,7 +222,9 @@ async def test_an_absent_executors_substitute_gets_the_card(worlds: Worlds) -> N
     assert not any("Не выплатили пособие" in m.content for m in absent.bot_messages())
 
 
-async def test_wrong_roles_and_stale_buttons_get_an_alert_and_change_nothing(worlds: Worlds) -> None:
+async def test_wrong_roles_and_stale_buttons_get_an_alert_and_change_nothing(
+    worlds: Worlds,
+) -> None:
     org = await worlds.get("lipetsk")
     culture = await org.department("Управление культуры")
     curator = await org.invite("куратор", "Кира")
@@ -209,7 +242,9 @@ async def test_wrong_roles_and_stale_buttons_get_an_alert_and_change_nothing(wor
     assert forged.show_alert
     stranger.start()
     await stranger.wait_for("не зарегистрированы")
-    intruder = await stranger.press_data(route_button.callback_data, stranger.bot_messages()[-1]).answered()
+    intruder = await stranger.press_data(
+        route_button.callback_data, stranger.bot_messages()[-1]
+    ).answered()
     assert intruder.text is not None and "не зарегистрированы" in intruder.text
     assert not any("Управление" in " ".join(m.button_labels) for m in executor.bot_messages())
 

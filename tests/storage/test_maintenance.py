@@ -19,6 +19,8 @@ from domain import usecases
 from domain.incident import Action, HistoryEntry, Source, Status
 from domain.people import StaffMember
 from domain.roles import Role
+from domain.timers import NoticeKind, OutboxMessage
+from storage import migrate
 from storage.engine import Database, StorageError, open_database, parse_url
 from storage.maintenance import backup, find_pg_dump, purge_personal_data
 from storage.models import HistoryRow, IncidentRow, IncidentSourceRow
@@ -181,10 +183,29 @@ async def test_purging_personal_data_keeps_every_count(db: Database) -> None:
             ).scalar_one()
         return incidents, history
 
+    async with db.unit_of_work() as uow:
+        quoted = await uow.outbox.add(
+            OutboxMessage(
+                None,
+                NOW,
+                NoticeKind.AUTHOR_REPLIED,
+                curator.id,
+                None,
+                old[0],
+                {"text": "я живу на Ленина, 5"},
+            )
+        )
+        card = await uow.outbox.add(
+            OutboxMessage(None, NOW, NoticeKind.CARD, curator.id, None, old[0], {"v": 1})
+        )
+        await uow.commit()
     before = await counts()
     assert await purge_personal_data(db, before=NOW - timedelta(days=365)) == 2
     assert await purge_personal_data(db, before=NOW - timedelta(days=365)) == 0
     assert await counts() == before
+    async with db.unit_of_work() as uow:
+        payloads = {m.id: m.payload for m in await uow.outbox.pending()}
+    assert payloads == {quoted.id: {}, card.id: {"v": 1}}
     async with db.unit_of_work() as uow:
         for incident_id in old:
             gone = await uow.incidents.get(incident_id)
@@ -239,10 +260,11 @@ async def test_the_db_commands(tmp_path: Path) -> None:
     code, out, _ = await run(settings, "db", "current")
     assert code == 0 and "empty" in out
     code, out, _ = await run(settings, "db", "upgrade")
-    assert code == 0 and "is at revision 0001" in out
+    head = migrate.head_revision()
+    assert code == 0 and f"is at revision {head}" in out
     assert (tmp_path / "data" / "otklik.sqlite3").is_file()
     code, out, _ = await run(settings, "db", "current")
-    assert (code, out.strip()) == (0, "0001 (up to date)")
+    assert (code, out.strip()) == (0, f"{head} (up to date)")
 
     db = await open_database(f"sqlite+aiosqlite:///{tmp_path}/data/otklik.sqlite3", upgrade=False)
     try:
@@ -287,7 +309,7 @@ async def test_db_upgrade_on_postgresql(pg_server: PostgresServer, tmp_path: Pat
     try:
         settings = settings_for(tmp_path, url)
         code, out, _ = await run(settings, "db", "upgrade")
-        assert code == 0 and "is at revision 0001" in out
+        assert code == 0 and f"is at revision {migrate.head_revision()}" in out
         assert parse_url(url).database == "cli"
     finally:
         await pg_server.drop_database("cli")

@@ -379,15 +379,18 @@ async def test_timers_round_trip_and_due_takes_only_open_unpaused_ones(db: Datab
             assignment_id=None,
             pauses=[TimerPause(T0, T0 + timedelta(hours=1)), TimerPause(T0 + timedelta(hours=2))],
             breached_at=T0.astimezone(YEKT),
+            remind_at=T0,
         )
         full = replace(
             full, holder_id=executor.id, clock=ClockKind.CALENDAR, holder_role=Role.DEPARTMENT_LEAD
         )
         paused = await uow.timers.add(full)
-        late = await uow.timers.add(timer(iid, "late", T0 + timedelta(hours=3)))
+        late = await uow.timers.add(
+            timer(iid, "late", T0 + timedelta(hours=3), remind_at=T0 + timedelta(hours=1))
+        )
         early = await uow.timers.add(timer(iid, "early", T0 + timedelta(hours=1)))
         tie = await uow.timers.add(timer(iid, "tie", T0 + timedelta(hours=1)))
-        stopped = await uow.timers.add(timer(iid, "stopped", T0, stopped_at=T0))
+        stopped = await uow.timers.add(timer(iid, "stopped", T0, stopped_at=T0, remind_at=T0))
         resumed = await uow.timers.add(
             timer(
                 iid,
@@ -396,7 +399,9 @@ async def test_timers_round_trip_and_due_takes_only_open_unpaused_ones(db: Datab
                 pauses=[TimerPause(T0, T0 + timedelta(minutes=1))],
             )
         )
-        future = await uow.timers.add(timer(iid, "future", T0 + timedelta(days=3)))
+        future = await uow.timers.add(
+            timer(iid, "future", T0 + timedelta(days=3), remind_at=T0 + timedelta(hours=2))
+        )
         await uow.commit()
 
     async with db.unit_of_work() as uow:
@@ -411,6 +416,10 @@ async def test_timers_round_trip_and_due_takes_only_open_unpaused_ones(db: Datab
             "early",
         ]
         assert await uow.timers.due(T0 - timedelta(seconds=1)) == []
+        reminded = await uow.timers.to_remind(T0 + timedelta(hours=3))
+        assert [t.name for t in reminded] == ["late", "future"]
+        assert reminded[1].remind_at == T0 + timedelta(hours=2) and reminded[1] == future
+        assert [t.name for t in await uow.timers.to_remind(T0 + timedelta(hours=1))] == ["late"]
         opened = await uow.timers.open_for(iid)
         assert [t.name for t in opened] == ["answer", "late", "early", "tie", "resumed", "future"]
         assert opened[0] == paused and opened[0].is_paused
@@ -440,20 +449,25 @@ async def test_timers_round_trip_and_due_takes_only_open_unpaused_ones(db: Datab
     assert all(t.id is not None for t in (late, tie, stopped, future))
 
 
-async def test_due_is_served_by_the_partial_index(db: Database) -> None:
-    """The statement `due()` really sends, explained: an index scan, no sort."""
+@pytest.mark.parametrize(
+    ("method", "index"), [("due", "ix_timers_due_open"), ("to_remind", "ix_timers_remind_open")]
+)
+async def test_the_sweep_queries_are_served_by_partial_indexes(
+    db: Database, method: str, index: str
+) -> None:
+    """The statements `due()` and `to_remind()` really send, explained: an index scan, no sort."""
     seen: list[tuple[str, Any]] = []
 
     def capture(
         conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
-        if "FROM timers" in statement and "due_at <=" in statement:
+        if "FROM timers" in statement and "_at <=" in statement:
             seen.append((statement, parameters))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
     try:
         async with db.unit_of_work() as uow:
-            await uow.timers.due(T0)
+            await getattr(uow.timers, method)(T0)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
     [(statement, parameters)] = seen
@@ -466,7 +480,7 @@ async def test_due_is_served_by_the_partial_index(db: Database) -> None:
             prefix = "EXPLAIN QUERY PLAN "
         rows = (await conn.exec_driver_sql(prefix + statement, parameters)).all()
     plan = " | ".join(str(r[-1]) for r in rows)
-    assert "ix_timers_due_open" in plan, plan
+    assert index in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
 
 

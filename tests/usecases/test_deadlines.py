@@ -9,7 +9,9 @@ from domain.profiles import shipped_profile
 from domain.timers import NoticeKind
 from tests.usecases.conftest import RULERS, World, absent, msk
 
-POST = Source(network="vk", url="https://vk.com/wall-1_9", author="Автор", text="Нет света в подъезде")
+POST = Source(
+    network="vk", url="https://vk.com/wall-1_9", author="Автор", text="Нет света в подъезде"
+)
 
 
 def iid(incident: Incident) -> int:
@@ -22,10 +24,16 @@ def sweeper(world: World) -> Deadlines:
 
 
 def sent(world: World, kind: NoticeKind) -> list[tuple[int | None, str]]:
-    return [(m.recipient_id, str(m.payload.get("timer"))) for m in world.store.outbox.values() if m.kind is kind]
+    return [
+        (m.recipient_id, str(m.payload.get("timer")))
+        for m in world.store.outbox.values()
+        if m.kind is kind
+    ]
 
 
-async def test_a_thirty_minute_timer_reminds_ten_minutes_before_and_breaches_once(world: World) -> None:
+async def test_a_thirty_minute_timer_reminds_ten_minutes_before_and_breaches_once(
+    world: World,
+) -> None:
     inc = (await world.routing.register_post(100, POST)).incident
     deadlines = sweeper(world)
     world.clock.set(msk("2026-11-24 10:19"))
@@ -47,7 +55,9 @@ async def test_a_thirty_minute_timer_reminds_ten_minutes_before_and_breaches_onc
 
 async def test_what_fell_due_while_the_bot_was_down_is_sent_once(world: World) -> None:
     await world.routing.register_post(100, POST)
-    world.clock.set(msk("2026-11-24 12:00"))  # the reminder at 10:20 and the breach at 10:30 were missed
+    world.clock.set(
+        msk("2026-11-24 12:00")
+    )  # the reminder at 10:20 and the breach at 10:30 were missed
     report = await sweeper(world).sweep()
     assert (report.reminders, report.breaches) == (1, 1)
     again = await sweeper(world).sweep()
@@ -63,30 +73,47 @@ async def test_the_nine_hour_answer_reminds_halfway_and_an_hour_before() -> None
     spec = shipped_profile("lipetsk").flow().timers["answer"]
     schedule = reminder_schedule(spec, answer, RULERS)
     # 9 working hours from Tue 10:00: halfway after 4 h 30 min → Tue 15:30; due Wed 11:00; 1 h before → 10:00.
-    assert schedule == [("halfway", msk("2026-11-24 15:30")), ("before_1h", msk("2026-11-25 10:00")),
-                        ("breach", msk("2026-11-25 11:00"))]
+    assert schedule == [
+        ("halfway", msk("2026-11-24 15:30")),
+        ("before_1h", msk("2026-11-25 10:00")),
+        ("breach", msk("2026-11-25 11:00")),
+    ]
     assert answer.remind_at == msk("2026-11-24 15:30")
 
 
 async def test_nobody_is_pinged_at_night_unless_it_is_socially_significant(world: World) -> None:
     world.clock.set(msk("2026-11-24 17:00"))  # route: reminder 17:20, breach 17:30; swept at 21:00
     ordinary = (await world.routing.register_post(100, POST)).incident
-    urgent = (await world.routing.register_post(100, replace(POST, url="https://vk.com/wall-1_10"))).incident
+    urgent = (
+        await world.routing.register_post(100, replace(POST, url="https://vk.com/wall-1_10"))
+    ).incident
     await world.routing.tag(100, iid(urgent), urgent.version, importance=Importance.SIGNIFICANT)
     world.clock.set(msk("2026-11-24 21:00"))
     await sweeper(world).sweep()
-    quiet = [m for m in world.store.outbox.values()
-             if m.kind in {NoticeKind.REMINDER, NoticeKind.BREACH} and m.incident_id == iid(ordinary)]
-    loud = [m for m in world.store.outbox.values()
-            if m.kind in {NoticeKind.REMINDER, NoticeKind.BREACH} and m.incident_id == iid(urgent)]
+    quiet = [
+        m
+        for m in world.store.outbox.values()
+        if m.kind in {NoticeKind.REMINDER, NoticeKind.BREACH} and m.incident_id == iid(ordinary)
+    ]
+    loud = [
+        m
+        for m in world.store.outbox.values()
+        if m.kind in {NoticeKind.REMINDER, NoticeKind.BREACH} and m.incident_id == iid(urgent)
+    ]
     assert quiet and all(m.not_before == msk("2026-11-25 09:00") for m in quiet)
     assert loud and all(m.not_before is None for m in loud)
 
 
-async def test_an_absent_holder_is_replaced_by_the_substitute_or_the_curator_is_told(world: World) -> None:
+async def test_an_absent_holder_is_replaced_by_the_substitute_or_the_curator_is_told(
+    world: World,
+) -> None:
     async with world.uow() as uow:
-        await uow.staff.update(replace(absent(world.curator, date(2026, 11, 24), date(2026, 11, 24)),
-                                       substitute_id=world.head.id))
+        await uow.staff.update(
+            replace(
+                absent(world.curator, date(2026, 11, 24), date(2026, 11, 24)),
+                substitute_id=world.head.id,
+            )
+        )
         await uow.commit()
     await world.routing.register_post(100, POST)
     world.clock.set(msk("2026-11-24 10:25"))
