@@ -55,7 +55,6 @@ from tests.e2e.telegram import (
     tiny_png,
 )
 
-pytest_plugins = ["tests.e2e.telegram.fixtures"]
 pytestmark = pytest.mark.e2e
 
 
