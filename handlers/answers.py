@@ -356,11 +356,10 @@ def make_router() -> Router:
         if member is None or not message.text:
             return
         try:
+            # A department's part is its own: others acting meanwhile do not make it stale.
+            current = await services.answering.incident(int(data["incident"]))
             await services.answering.submit_part(
-                member.telegram_id,
-                int(data["incident"]),
-                int(data["version"]),
-                message.text.strip(),
+                member.telegram_id, current.id or 0, current.version, message.text.strip()
             )
         except (DomainError, ValueError) as exc:
             await message.answer(answer_error(exc))
