@@ -157,6 +157,36 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class ReportsSettings(_Section):
+    """Reports the head reads (domain/reports.py)."""
+
+    weekly: bool = True
+    """The weekly report (Barnaul 11) is on for every profile unless turned off."""
+    weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "fri"
+    weekly_time: str = "16:00"
+    """Local time; the week runs from the previous report moment to this one."""
+    monthly: bool | None = None
+    """None: as the profile says (Myasnikovsky 13)."""
+    quarterly: bool | None = None
+    """None: as the profile says (Lipetsk 20, Bor 17)."""
+    group_chat_id: int | None = None
+    """Where periodic reports go; without it, to the heads' and curators' private chats."""
+    surge_threshold: int = Field(default=5, ge=2, le=1000)
+    """This many messages on one topic and location within the window make a surge."""
+    surge_window_hours: int = Field(default=24, ge=1, le=24 * 14)
+    content_plan: bool | None = None
+    """Remind the curators to post in the official accounts; None: on for myasnikovsky."""
+    content_plan_days: int = Field(default=3, ge=1, le=60)
+
+    @field_validator("weekly_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        m = re.fullmatch(r"(\d{2}):(\d{2})", value)
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ValueError(f"bad time {value!r}: write it like '16:00'")
+        return value
+
+
 class Settings(_Section):
     organization: Organization
     calendar: CalendarSettings
@@ -166,6 +196,7 @@ class Settings(_Section):
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     testing: TestingSettings = Field(default_factory=TestingSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Profiles written in configuration, in the shape of the shipped ones."""
 

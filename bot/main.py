@@ -19,6 +19,7 @@ from aiogram.types import BotCommand
 
 from bot.clock import FileClock, SystemClock
 from bot.config import Settings
+from bot.reporting import Reporting
 from bot.rulers import build_rulers
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -105,6 +106,8 @@ async def _serve(settings: Settings, token: str) -> int:
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     sender = Sender(services, bot, interval=settings.testing.sender_interval_seconds)
     services.kick = sender.kick
+    reporting = Reporting(services, db, settings)  # reports: rendered by the sender, posted by
+    sender.renderers.update(reporting.renderers())  # the sweep (bot/reporting.py)
     sender_task: asyncio.Task[None] | None = None
     scheduler: Scheduler | None = None
     try:
@@ -133,6 +136,7 @@ async def _serve(settings: Settings, token: str) -> int:
             sweep_seconds=settings.scheduler.sweep_seconds,
             on_work=sender.kick,
             answering=services.answering,
+            reports=reporting.sweep,
         )
         await scheduler.sweep()  # what fell due while the bot was down goes out now, once
         scheduler.start()

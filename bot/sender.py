@@ -1,7 +1,10 @@
 """The one sender: every notice written to the outbox reaches Telegram from here.
 
 Notices are rows written in the same transaction as the change that caused them, so a crash
-loses none: what was not marked sent is sent after the restart. Cards are rendered from the
+loses none: what was not marked sent is sent after the restart. Several senders (bot instances
+on one PostgreSQL database) may run at once: each claims a batch under a lease, so a notice is
+sent once, per chat in the order written; a dead sender's claims return when its lease ends,
+or at once when the bot restarts on the same host (`Sender.recover`). Cards are rendered from the
 current state at send time and edited in place. Telegram's limits are kept (about 30 messages
 a second overall, one a second per chat: `bot.throttle`); a 429 is waited out; 5xx and
 network errors are retried with backoff; a 403 (the person blocked the bot) is recorded and the
@@ -14,6 +17,10 @@ import asyncio
 import contextlib
 import html
 import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from aiogram import Bot
@@ -40,33 +47,83 @@ log = logging.getLogger("otklik.sender")
 MAX_ATTEMPTS = 8
 BATCH = 50
 TELEGRAM_TEXT_LIMIT = 4096
+LEASE = timedelta(minutes=5)
+"""How long a claimed notice is this sender's; a crashed sender's notices go to another after."""
+LEASE_USE = 0.8
+"""No new send starts after this share of the lease: what is left is given back, so a slow
+round (429 waits) never sends a notice whose lease another sender may already have taken."""
 
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 2 ** min(attempts, 8)))
 
 
+def sender_token() -> str:
+    """Who claims: host, process and a random part, so two instances never share one."""
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _host() -> str:
+    return socket.gethostname()[:40]
+
+
+def is_gone(token: str) -> bool:
+    """Whether the sender of `token` is surely gone: it ran on this host in a process that no
+    longer exists, or under this very process id (an earlier life of this process, as in a
+    restarted container). Other hosts' senders are never judged: their leases run out."""
+    host, _, rest = token.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    if host != _host() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class Sender:
+    """Delivers the outbox. Several may run at once (bot instances on one PostgreSQL database):
+    each claims a batch under a lease (`Outbox.claim`), so a notice goes out once, and per chat
+    in the order written."""
+
     def __init__(
         self,
         services: Services,
         bot: Bot,
         *,
         interval: float = 5.0,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+        token: str | None = None,
     ) -> None:
         self.services = services
         self.bot = bot
         self.interval = interval
+        self.lease = lease
+        self.batch = batch
+        self.token = token or sender_token()
         self._wake = asyncio.Event()
         self._stopping = False
+        self.renderers: dict[NoticeKind, Callable[[Bot, int, OutboxMessage], Awaitable[None]]] = {}
+        """Notices rendered elsewhere (reports with files: `bot.reporting`), by kind."""
 
     def kick(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
+        try:
+            await self.recover()
+        except Exception:
+            log.exception("could not take back the claims of senders that are gone")
         while not self._stopping:
             try:
-                while await self.deliver_once():
+                while not self._stopping and await self.deliver_once():
                     pass
             except Exception:
                 log.exception("delivery round failed; retrying")
@@ -78,46 +135,95 @@ class Sender:
         self._stopping = True
         self._wake.set()
 
+    async def recover(self) -> int:
+        """Give back the claims of senders of this host that are gone (killed, crashed), so
+        their notices go out now rather than when their lease ends; how many."""
+        async with self.services.uow_factory() as uow:
+            released = 0
+            for token in await uow.outbox.claimants(self.services.clock.now()):
+                if token != self.token and is_gone(token):
+                    released += await uow.outbox.release_all(token)
+            await uow.commit()
+        if released:
+            log.warning("took back %d notices claimed by senders that are gone", released)
+        return released
+
     async def deliver_once(self) -> int:
-        """Deliver what is pending now; the number of notices handled."""
+        """Claim what may be sent now and deliver it; the number of notices handled.
+
+        The claim is committed before anything is sent. What is not handled in this round
+        (stopping, a 429, the lease running short, an unexpected error) is given back."""
         services = self.services
         now = services.clock.now()
         async with services.uow_factory() as uow:
-            pending = await uow.outbox.pending(limit=BATCH, now=now)
-            staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
-        handled = 0
-        seen_cards: set[tuple[int | None, int | None]] = set()
-        for notice in pending:
-            assert notice.id is not None
-            key = (notice.recipient_id, notice.incident_id)
-            if notice.kind is NoticeKind.CARD and key in seen_cards:
-                await self._mark_sent(notice)
-                handled += 1
-                continue
-            try:
-                await self._deliver(notice, staff)
-            except TelegramRetryAfter as exc:
-                log.warning("Telegram asks to wait %s s", exc.retry_after)
-                await asyncio.sleep(exc.retry_after)
-                return handled + 1
-            except TelegramForbiddenError as exc:
-                await self._blocked(notice, staff, str(exc))
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                await self._postpone(notice, str(exc))
-            except TelegramBadRequest as exc:
-                log.error("notice %s refused by Telegram: %s", notice.id, exc)
-                await self._fail(notice, str(exc))
-            else:
-                if notice.kind is NoticeKind.CARD:
-                    seen_cards.add(key)
-                await self._mark_sent(notice)
-            handled += 1
-        return handled
+            claimed = await uow.outbox.claim(self.batch, now, self.lease, by=self.token)
+            staff = {m.id: m for m in await uow.staff.all() if m.id is not None} if claimed else {}
+            await uow.commit()
+        if not claimed:
+            return 0
+        use_until = now + self.lease * LEASE_USE
+        done = 0
+        wait: float | None = None
+        try:
+            for notice in claimed:
+                if self._stopping or services.clock.now() >= use_until:
+                    break
+                wait = await self._handle(notice, staff)
+                if wait is not None:
+                    break
+                done += 1
+        except BaseException:
+            # The notice in hand may have gone out: its lease decides; the rest goes back.
+            await self._release(claimed[done + 1 :])
+            raise
+        await self._release(claimed[done:])
+        if wait is not None:
+            log.warning("Telegram asks to wait %s s", wait)
+            await asyncio.sleep(wait)
+            return done + 1
+        return done
 
-    async def _mark_sent(self, notice: OutboxMessage) -> None:
+    async def _handle(self, notice: OutboxMessage, staff: dict[int, StaffMember]) -> float | None:
+        """Deliver one notice and record the outcome; a 429's wait (the notice stays unsent)."""
+        covered: Sequence[int] = ()
+        if notice.kind is NoticeKind.CARD:
+            async with self.services.uow_factory() as uow:
+                covered = await uow.outbox.later_cards(notice)
+        try:
+            await self._deliver(notice, staff)
+        except TelegramRetryAfter as exc:
+            return float(exc.retry_after)
+        except TelegramForbiddenError as exc:
+            await self._blocked(notice, staff, str(exc))
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            await self._postpone(notice, str(exc))
+        except TelegramBadRequest as exc:
+            log.error("notice %s refused by Telegram: %s", notice.id, exc)
+            await self._fail(notice, str(exc))
+        else:
+            await self._mark_sent(notice, covered)
+        return None
+
+    async def _release(self, notices: Sequence[OutboxMessage]) -> None:
+        ids = [n.id for n in notices if n.id is not None]
+        if not ids:
+            return
+        try:
+            async with self.services.uow_factory() as uow:
+                await uow.outbox.release(ids, self.token)
+                await uow.commit()
+        except Exception:
+            log.exception("could not give back %d claimed notices; their lease will end", len(ids))
+
+    async def _mark_sent(self, notice: OutboxMessage, covered: Sequence[int] = ()) -> None:
+        """Sent; a card also covers the later card notices of the same person and incident
+        that were queued before it was drawn."""
         assert notice.id is not None
         async with self.services.uow_factory() as uow:
-            await uow.outbox.mark_sent(notice.id, self.services.clock.now())
+            at = self.services.clock.now()
+            await uow.outbox.mark_sent(notice.id, at)
+            for message_id in covered:
+                await uow.outbox.mark_sent(message_id, at)
             await uow.commit()
 
     async def _fail(self, notice: OutboxMessage, reason: str) -> None:
@@ -186,6 +292,10 @@ class Sender:
             if person is None or notice.incident_id is None:
                 return
             await self._card(notice.incident_id, person, chat_id)
+            return
+        render = self.renderers.get(notice.kind)
+        if render is not None:
+            await render(self.bot, chat_id, notice)
             return
         text = await self._text(notice, staff)
         if text:  # a reminder of a timer already stopped is obsolete: nothing to say

@@ -40,9 +40,16 @@ MAX_RETRIES = 5
 
 class Throttle(BaseRequestMiddleware):
     def __init__(
-        self, overall_per_second: float = 28, private_burst: int = 3, group_per_minute: int = 20
+        self,
+        overall_per_second: float = 28,
+        private_burst: int = 3,
+        group_per_minute: int = 20,
+        overall_burst: int = 2,
     ) -> None:
-        self.overall = AsyncLimiter(overall_per_second, 1)
+        # Telegram counts messages in any rolling second. A leaky bucket lets its capacity plus
+        # its rate through in one second, so the overall bucket holds only `overall_burst`:
+        # 2 + 28 = 30 at most (a bucket of 28 let ~56 through and met 429s: bench_delivery).
+        self.overall = AsyncLimiter(overall_burst, overall_burst / overall_per_second)
         self._private: dict[int, AsyncLimiter] = defaultdict(
             lambda: AsyncLimiter(private_burst, private_burst)
         )

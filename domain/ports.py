@@ -5,11 +5,11 @@ A unit of work spans one use-case call: repositories never commit, the use case 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from domain.incident import HistoryEntry, Incident
 from domain.people import Department, Invite, StaffMember
@@ -132,12 +132,45 @@ class ReminderLog(Protocol):
 
 
 class Outbox(Protocol):
+    """Notices to deliver. Several senders (bot instances) may deliver at once: each `claim`s
+    rows under a lease, so no notice is sent twice while its lease runs, and a crashed sender's
+    rows go to another once the lease is over. Per chat, notices go out in the order written."""
+
     async def add(self, message: OutboxMessage) -> OutboxMessage: ...
 
     async def pending(
         self, limit: int = 100, now: datetime | None = None
     ) -> Sequence[OutboxMessage]:
-        """Unsent and not failed, oldest first; with `now`, only those not postponed past it."""
+        """For inspection: unsent and not failed, oldest first; with `now`, only those not
+        postponed past it. Claims are ignored: sending goes through `claim`."""
+        ...
+
+    async def claim(
+        self, limit: int, now: datetime, lease: timedelta, *, by: str | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Take up to `limit` notices to send now, oldest first, for `lease` (token `by`).
+
+        A notice is taken if it is unsent, not failed, not postponed past `now`, not under
+        another's running lease, and the oldest unsent one of its person (or chat): a newer
+        notice never overtakes an older one that is postponed or being sent by another. Commit
+        the unit of work before sending; `mark_sent`, `mark_failed`, `postpone` end the claim."""
+        ...
+
+    async def release(self, message_ids: Sequence[int], by: str) -> None:
+        """Give back claims of `by` that will not be sent now: others may take them at once."""
+        ...
+
+    async def claimants(self, now: datetime) -> Sequence[str]:
+        """The tokens holding a running lease (to find those of a sender that is gone)."""
+        ...
+
+    async def release_all(self, by: str) -> int:
+        """Give back every claim of `by`, a sender known to be gone; how many."""
+        ...
+
+    async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
+        """Unsent card notices of the same person and incident written after `message`: a card
+        drawn from the current state covers them (mark them sent with it)."""
         ...
 
     async def mark_sent(self, message_id: int, at: datetime) -> None: ...
@@ -174,6 +207,9 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox: ...
 
+    @property
+    def reports(self) -> ReportRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -192,3 +228,53 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+# ---- reports (domain/reports.py) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRun:
+    """Something posted once per (kind, period start): a periodic report, or a surge alert."""
+
+    id: int | None
+    kind: str
+    period_start: datetime
+    period_end: datetime
+    created_at: datetime
+    summary: Mapping[str, Any] | None = None
+    """The report's headline figures as posted, for the next period's dynamics."""
+
+
+class ReportRepository(Protocol):
+    async def claim_run(
+        self, kind: str, period_start: datetime, period_end: datetime, at: datetime
+    ) -> ReportRun | None:
+        """Insert-or-skip on (kind, period_start): the new run, or None if there is one already
+        (another instance, or this one before a restart, posted it)."""
+        ...
+
+    async def get_run(self, run_id: int) -> ReportRun | None: ...
+
+    async def run_for(self, kind: str, period_start: datetime) -> ReportRun | None: ...
+
+    async def save_summary(self, run_id: int, summary: Mapping[str, Any]) -> None: ...
+
+    async def last_run(self, kind: str) -> ReportRun | None:
+        """The run of `kind` with the latest period start."""
+        ...
+
+    async def any_incident_before(self, moment: datetime) -> bool: ...
+
+    async def same_topic_and_location(
+        self, topic: str, location: str, since: datetime, until: datetime
+    ) -> Sequence[tuple[int, str | None, datetime]]:
+        """(id, number, detected_at) of incidents on the topic and location detected in
+        [since, until], earliest first."""
+        ...
+
+    async def record_post(self, at: datetime, by: int | None, note: str | None) -> None:
+        """An official post made in the organisation's accounts (Myasnikovsky 6)."""
+        ...
+
+    async def last_post(self) -> datetime | None: ...

@@ -88,6 +88,16 @@ class NoticeKind(StrEnum):
     PUBLICATION_FAILED = "publication_failed"
     """The answer cannot be published where the post was: tell the external curator
     (Barnaul 8). `payload["reason"]`."""
+    # ---- reports (domain/reports.py; rendered by bot/reporting.py) ----
+    REPORT = "report"
+    """A report: `payload["run_id"]` of a scheduled run, or the period of one asked for
+    (`kind`, `start`, `end`). Text, chart and workbook are made from the database at send time."""
+    DISCIPLINE = "discipline"
+    """The discipline log of a period (`kind`, `start`, `end`, `format`: xlsx or csv)."""
+    SURGE = "surge"
+    """Heightened social activity: many messages on one topic and location (Lipetsk 21)."""
+    CONTENT_REMINDER = "content_reminder"
+    """The official accounts have not posted for a while (Myasnikovsky 6)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, answers, cards, intake, lists, start
+from handlers import admin, answers, cards, intake, lists, reports, start
 from handlers.access import StaffMiddleware
 
 
@@ -16,6 +16,7 @@ def get_routers() -> list[Router]:
         lists.make_router(),
         answers.make_router(),
         cards.make_router(),
+        reports.make_router(),
         intake.make_router(),
         start.make_stranger_router(),
     ]

@@ -383,3 +383,144 @@ PUBLICATION_FAILED_NOTICE = (
 )
 TEMPLATES_TITLE = "Шаблоны разъяснений (п. 3.8): выберите, текст добавится в проект."
 TEMPLATE_ADDED = "Шаблон добавлен в проект. Замените подстановки в фигурных скобках."
+
+# ---- reports (domain/reports.py, bot/reporting.py, handlers/reports.py) ---------------------
+
+COMMANDS.update(
+    {
+        "report": "Отчёт: неделя, месяц, квартал или даты",
+        "discipline": "Журнал нарушений сроков (XLSX или CSV)",
+        "posted": "Отметить публикацию в официальных аккаунтах",
+    }
+)
+HELP += (
+    "\n/report [week|month|quarter|ДД.ММ.ГГГГ-ДД.ММ.ГГГГ] — отчёт (глава, заместители, куратор)"
+    "\n/discipline [период] [csv] — журнал нарушений сроков"
+    "\n/posted [ссылка] — отметить публикацию в официальных аккаунтах (куратор)"
+)
+REPORT_USAGE = (
+    "Напишите: /report week (7 дней), /report month, /report quarter "
+    "или /report 01.11.2026-30.11.2026"
+)
+REPORT_QUEUED = "Готовлю отчёт за {start} — {end}…"
+DISCIPLINE_USAGE = (
+    "Напишите: /discipline month, /discipline quarter csv или /discipline 01.11.2026-30.11.2026"
+)
+DISCIPLINE_QUEUED = "Готовлю журнал нарушений сроков за {start} — {end}…"
+POSTED_OK = "Записано: публикация в официальных аккаунтах. Предыдущая отмечена {previous}."
+POSTED_FIRST = "Записано: это первая отмеченная публикация в официальных аккаунтах."
+
+REPORT_TITLES: Final = {
+    "weekly": "📊 Еженедельный отчёт о работе с сообщениями",
+    "monthly": "📊 Ежемесячная сводка о работе с сообщениями",
+    "quarterly": "📊 Ежеквартальная сводка о работе с сообщениями",
+    "custom": "📊 Отчёт о работе с сообщениями",
+}
+REPORT_CLAUSE = " (п. {clause})"
+REPORT_PERIOD = "Период: {start} — {end}"
+REPORT_TOTAL = "Всего сообщений: <b>{total}</b>"
+REPORT_ANSWERS = (
+    "Ответы: в срок — {on_time}, с нарушением срока — {late}; "
+    "ещё в работе — {open} (из них просрочено — {overdue})"
+)
+REPORT_OTHER = (
+    "Не подлежат ответу — {not_subject}; закрыто без ответа — {closed}; повторных — {repeated}"
+)
+REPORT_TIMES = (
+    "Время до ответа в рабочих часах: медиана {median}, 90-й процентиль {p90} (ответов: {count})"
+)
+REPORT_TIMES_NONE = "Время до ответа: ответов за период нет"
+REPORT_TOPICS = "<b>По темам:</b>"
+REPORT_TOPIC_GROUP = "• {group} — {count}"
+REPORT_TOPIC = "    – {topic} — {count}"
+REPORT_LOCATIONS = "<b>По локациям:</b>"
+REPORT_IMPORTANCE = "<b>По важности:</b>"
+REPORT_LINE = "• {name} — {count}"
+REPORT_NO_TOPIC = "без темы"
+REPORT_NO_LOCATION = "без локации"
+REPORT_DEPARTMENTS = "<b>По отделам</b> (всего · в срок · с нарушением · в работе):"
+REPORT_DEPARTMENT = "• {name}: {total} · {on_time} · {late} · {open}"
+REPORT_NO_DEPARTMENT = "не направлено в отдел"
+REPORT_BREACHES = "<b>Нарушения сроков ({count}):</b>"
+REPORT_BREACH = (
+    "• №{number} · {department} · {who} · {what} ({clause}): срок {due}, просрочено на {overdue}"
+)
+REPORT_BREACH_OPEN = " — не выполнено"
+REPORT_BREACHES_MORE = "…и ещё {count}: полный список — в таблице"
+REPORT_NO_BREACHES = "Нарушений сроков нет."
+REPORT_QUALITY = "<b>Качество:</b>"
+REPORT_REVISIONS = "• возвращено на доработку — {count}"
+REPORT_INTERMEDIATE = "• промежуточных ответов — {count}"
+REPORT_REPEATED = "• повторных сообщений — {count}"
+REPORT_REACTIONS = "• реакция авторов: {reactions}"
+REPORT_REACTIONS_NONE = "• реакция авторов не отмечена"
+REPORT_DYNAMICS = "<b>Динамика к предыдущему периоду ({start} — {end}):</b>"
+REPORT_DYNAMICS_LINE = "• {what}: {value} (было {before}, {delta})"
+REPORT_DYNAMICS_WHAT: Final = {
+    "total": "сообщений",
+    "on_time": "ответов в срок",
+    "late": "ответов с нарушением срока",
+    "breaches": "нарушений сроков",
+    "median": "медиана времени до ответа",
+}
+REPORT_NO_VALUE = "—"
+REPORT_HOURS = "{h} ч {m} мин"
+REPORT_MINUTES = "{m} мин"
+REPORT_CHART_CAPTION = "Темы, доля ответов в срок по отделам и сообщения по неделям"
+REPORT_FILE_CAPTION = "Таблица: все сообщения периода и нарушения сроков"
+REPORT_FILE = "otchet_{start}_{end}.xlsx"
+CHART_TOPICS = "Сообщения по темам"
+CHART_ON_TIME = "Ответы в срок по отделам, %"
+CHART_TREND = "Сообщений по неделям"
+CHART_EMPTY = "нет данных"
+XLSX_INCIDENTS = "Сообщения"
+XLSX_BREACHES = "Нарушения сроков"
+XLSX_INCIDENT_HEADER = (
+    "Номер",
+    "Выявлено",
+    "Источник",
+    "Группа тем",
+    "Тема",
+    "Локация",
+    "Важность",
+    "Статус",
+    "Отделы",
+    "Ответ опубликован",
+    "Срок ответа",
+    "Ответ в срок",
+    "Рабочих часов до ответа",
+    "Повторное",
+    "Итог",
+    "Реакция автора",
+)
+XLSX_BREACH_HEADER = (
+    "Номер",
+    "Отдел",
+    "Ответственный",
+    "Роль",
+    "Срок",
+    "Пункт",
+    "Начало",
+    "Срок истёк",
+    "Выполнено",
+    "Просрочено, ч",
+    "Время",
+)
+YES = "да"
+NO = "нет"
+CLOCK_KINDS: Final = {"working": "рабочее", "calendar": "календарное"}
+DISCIPLINE_TITLE = "📋 Журнал нарушений сроков: {start} — {end}"
+DISCIPLINE_PERSON = "• {name}: нарушений — {count}, просрочено всего {overdue}"
+DISCIPLINE_NONE = "Нарушений сроков за период нет."
+DISCIPLINE_CAPTION = "Журнал нарушений сроков по сотрудникам"
+DISCIPLINE_FILE = "narusheniya_{start}_{end}.{ext}"
+SURGE_ALERT = (
+    "📈 Повышенная социальная активность: {count} сообщений за {hours} ч — "
+    "тема «{topic}», локация «{location}». Сообщения: №{numbers}"
+)
+CONTENT_REMINDER = (
+    "🗓 В официальных аккаунтах {since}. По регламенту — не реже двух раз в неделю "
+    "(п. 6). Опубликуйте новость и отметьте её: /posted"
+)
+CONTENT_SINCE = "нет отмеченных публикаций с {date} ({days} дн.)"
+CONTENT_NEVER = "ещё не отмечено ни одной публикации"

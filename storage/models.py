@@ -310,6 +310,10 @@ class ReminderRow(Base):
     sent_at: Mapped[datetime]
 
 
+CLAIMANT = 64
+"""Length of a sender's claim token."""
+
+
 class OutboxRow(Base):
     """A notice to deliver, written in the transaction of the change that caused it."""
 
@@ -329,6 +333,10 @@ class OutboxRow(Base):
     failed: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
     """Why the last attempt failed (for the log; not part of the domain's message)."""
+    claimed_until: Mapped[datetime | None]
+    """A sender took the row and is sending it until then; after that another may take it."""
+    claimed_by: Mapped[str | None] = mapped_column(String(CLAIMANT))
+    """Which sender took it (its token), so it releases only its own claims."""
 
 
 Index(
@@ -337,6 +345,22 @@ Index(
     sqlite_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
     postgresql_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
 )
+Index(
+    "ix_outbox_recipient_pending",
+    OutboxRow.recipient_id,
+    OutboxRow.id,
+    sqlite_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
+    postgresql_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
+)
+"""Per-chat order: "is an older notice to this person still unsent" is one probe."""
+Index(
+    "ix_outbox_chat_pending",
+    OutboxRow.chat_id,
+    OutboxRow.id,
+    sqlite_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
+    postgresql_where=(OutboxRow.sent_at.is_(None)) & (OutboxRow.failed.is_(None)),
+)
+"""The same for notices addressed to a chat (a configured group)."""
 
 
 class InviteRow(Base):
@@ -362,3 +386,48 @@ class CardRow(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+# ---- reports (domain/reports.py, storage/reports.py) -----------------------------------------
+
+
+class ReportRunRow(Base):
+    """Something posted once per (kind, period start): a periodic report or a surge alert.
+    Inserted-or-skipped in the transaction that queues its notices."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("kind", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(CODE))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    created_at: Mapped[datetime]
+    summary: Mapped[dict[str, Any] | None]
+    """The figures the next period's dynamics compare with, as reported."""
+
+
+class ContentPostRow(Base):
+    """An official post made in the organisation's accounts (Myasnikovsky 6)."""
+
+    __tablename__ = "content_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    posted_at: Mapped[datetime] = mapped_column(index=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# Deadline breaches of a period: timers by due moment, covering what tells a breach.
+Index("ix_timers_due_at", TimerRow.due_at, TimerRow.stopped_at, TimerRow.breached_at)
+# "Was the answer late": one probe per incident into the answer timers only (the report queries
+# repeat this WHERE term as written, so SQLite uses the partial index).
+Index(
+    "ix_timers_answer",
+    TimerRow.incident_id,
+    TimerRow.due_at,
+    TimerRow.stopped_at,
+    TimerRow.breached_at,
+    sqlite_where=TimerRow.name == text("'answer'"),
+    postgresql_where=TimerRow.name == text("'answer'"),
+)

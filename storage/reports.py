@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
+from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    extract,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from domain.incident import Status
-from storage.models import AssignmentRow, IncidentRow
+from domain.durations import ClockKind
+from domain.incident import OPEN, DraftKind, Outcome, Status
+from domain.ports import ReportRun
+from domain.reports import (
+    BreachFact,
+    Breakdowns,
+    DepartmentLine,
+    Headline,
+    IncidentLine,
+    Quality,
+)
+from domain.roles import Role
+from domain.work import AssignmentState, Decision
+from storage.models import (
+    ApprovalRow,
+    AssignmentRow,
+    ContentPostRow,
+    DraftRow,
+    IncidentLinkRow,
+    IncidentRow,
+    IncidentSourceRow,
+    PublicationRow,
+    ReportRunRow,
+    TimerRow,
+)
 
 ANSWERED = (Status.PUBLISHED, Status.CLOSED, Status.AWAITING_FINAL)
 
@@ -45,3 +90,520 @@ async def by_topic_and_department(
     )
     rows = await session.execute(query)
     return [TopicDepartmentCount(g, t, d, n, a) for g, t, d, n, a in rows]
+
+
+# ---- the reports of domain/reports.py ---------------------------------------------------------
+
+_ANSWERS = (DraftKind.FINAL.value, DraftKind.INTERMEDIATE.value)
+"""A first answer: the final one or an intermediate one (not a clarification request)."""
+_OPEN = [s.value for s in OPEN]
+_ANSWERED_OUTCOMES = [Outcome.ANSWERED.value, Outcome.ANSWERED_AFTER_INTERMEDIATE.value]
+_ANSWERED_STATUSES = [Status.AWAITING_FINAL.value, Status.PUBLISHED.value]
+"""An answer is out: the final one closed the incident with this outcome, or an intermediate
+one is published. Any other incident is looked up in its publications (an intermediate answer
+may have gone out before a clarification, a return or a not-subject decision)."""
+_RETURNED = AssignmentState.RETURNED.value
+_DEPARTMENT_ROLES = [
+    r.value for r in (Role.EXECUTOR, Role.DEPARTMENT_LEAD, Role.SUPERVISING_DEPUTY)
+]
+
+
+def _detected_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(IncidentRow.detected_at >= start, IncidentRow.detected_at < end)
+
+
+def _first_answer(incident_id: Any) -> Any:
+    return (
+        select(func.min(PublicationRow.at))
+        .join(DraftRow, DraftRow.id == PublicationRow.draft_id)
+        .where(PublicationRow.incident_id == incident_id, DraftRow.kind.in_(_ANSWERS))
+        .scalar_subquery()
+    )
+
+
+def _late(incident_id: Any, now: datetime) -> Any:
+    """The total deadline (the `answer` timer) ran out before the answer, or by now."""
+    t = aliased(TimerRow)
+    return case(
+        (
+            exists().where(
+                t.incident_id == incident_id,
+                t.name == text("'answer'"),  # as written in ix_timers_answer
+                t.due_at.isnot(None),
+                or_(
+                    t.breached_at.isnot(None),
+                    t.stopped_at > t.due_at,
+                    and_(t.stopped_at.is_(None), t.due_at < now),
+                ),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+
+
+def _repeated(incident_id: Any) -> Any:
+    return case((exists().where(IncidentLinkRow.incident_id == incident_id), 1), else_=0)
+
+
+def _breached(start: datetime, end: datetime, now: datetime) -> ColumnElement[bool]:
+    """Due in [start, end) and not done by the due moment (stopped later, or still open)."""
+    t = TimerRow
+    return and_(
+        t.due_at >= start,
+        t.due_at < end,
+        or_(
+            t.breached_at.isnot(None),
+            t.stopped_at > t.due_at,
+            and_(t.stopped_at.is_(None), t.due_at < now),
+        ),
+    )
+
+
+_ON_TIME, _LATE, _WAITING, _OVERDUE, _NOT_SUBJECT, _CLOSED = (
+    "on_time",
+    "late",
+    "open",
+    "overdue",
+    "not_subject",
+    "closed",
+)
+
+
+def _headline(kind: str, n: int, repeated: bool) -> Headline:
+    """`n` incidents of one class as a Headline."""
+    answered = kind in (_ON_TIME, _LATE)
+    waiting = kind in (_WAITING, _OVERDUE)
+    return Headline(
+        total=n,
+        answered=n if answered else 0,
+        on_time=n if kind == _ON_TIME else 0,
+        late=n if kind == _LATE else 0,
+        open=n if waiting else 0,
+        overdue=n if kind == _OVERDUE else 0,
+        not_subject=n if kind == _NOT_SUBJECT else 0,
+        closed_other=n if kind == _CLOSED else 0,
+        repeated=n if repeated else 0,
+    )
+
+
+def _epoch(session: AsyncSession, moment: Any) -> Any:
+    """Whole UTC seconds since the epoch, computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", moment)), BigInteger)
+    return cast(func.strftime("%s", moment), Integer)
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _run(row: ReportRunRow) -> ReportRun:
+    return ReportRun(
+        row.id, row.kind, row.period_start, row.period_end, row.created_at, row.summary
+    )
+
+
+@dataclass(slots=True)
+class SqlReportRepository:
+    """The report runs, content posts and surge lookups (`domain.ports.ReportRepository`) and
+    the aggregates of the reports (`domain.reports.ReportQueries`)."""
+
+    session: AsyncSession
+
+    # ---- runs, posts, surges ------------------------------------------------------------
+
+    async def claim_run(
+        self, kind: str, period_start: datetime, period_end: datetime, at: datetime
+    ) -> ReportRun | None:
+        values = {
+            "kind": kind,
+            "period_start": period_start,
+            "period_end": period_end,
+            "created_at": at,
+        }
+        keys = ["kind", "period_start"]
+        if self.session.get_bind().dialect.name == "postgresql":
+            query: Any = (
+                pg_insert(ReportRunRow).values(values).on_conflict_do_nothing(index_elements=keys)
+            )
+        else:
+            query = (
+                sqlite_insert(ReportRunRow)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=keys)
+            )
+        run_id = await self.session.scalar(query.returning(ReportRunRow.id))
+        if run_id is None:
+            return None
+        return ReportRun(run_id, kind, period_start, period_end, at)
+
+    async def get_run(self, run_id: int) -> ReportRun | None:
+        row = await self.session.get(ReportRunRow, run_id, populate_existing=True)
+        return None if row is None else _run(row)
+
+    async def run_for(self, kind: str, period_start: datetime) -> ReportRun | None:
+        row = (
+            await self.session.scalars(
+                select(ReportRunRow)
+                .where(ReportRunRow.kind == kind, ReportRunRow.period_start == period_start)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        return None if row is None else _run(row)
+
+    async def save_summary(self, run_id: int, summary: Mapping[str, Any]) -> None:
+        await self.session.execute(
+            update(ReportRunRow)
+            .where(ReportRunRow.id == run_id)
+            .values(summary=dict(summary))
+            .execution_options(synchronize_session=False)
+        )
+
+    async def last_run(self, kind: str) -> ReportRun | None:
+        row = (
+            await self.session.scalars(
+                select(ReportRunRow)
+                .where(ReportRunRow.kind == kind)
+                .order_by(ReportRunRow.period_start.desc())
+                .limit(1)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        return None if row is None else _run(row)
+
+    async def any_incident_before(self, moment: datetime) -> bool:
+        found = await self.session.scalar(
+            select(IncidentRow.id).where(IncidentRow.detected_at < moment).limit(1)
+        )
+        return found is not None
+
+    async def same_topic_and_location(
+        self, topic: str, location: str, since: datetime, until: datetime
+    ) -> Sequence[tuple[int, str | None, datetime]]:
+        rows = await self.session.execute(
+            select(IncidentRow.id, IncidentRow.number, IncidentRow.detected_at)
+            .where(
+                IncidentRow.topic == topic,
+                IncidentRow.location == location,
+                IncidentRow.detected_at >= since,
+                IncidentRow.detected_at <= until,
+            )
+            .order_by(IncidentRow.detected_at, IncidentRow.id)
+        )
+        return [(i, n, d) for i, n, d in rows]
+
+    async def record_post(self, at: datetime, by: int | None, note: str | None) -> None:
+        await self.session.execute(
+            insert(ContentPostRow).values(posted_at=at, recorded_by=by, note=note)
+        )
+
+    async def last_post(self) -> datetime | None:
+        moment: datetime | None = await self.session.scalar(
+            select(func.max(ContentPostRow.posted_at))
+        )
+        return moment
+
+    # ---- aggregates -----------------------------------------------------------------------
+
+    async def cohort(
+        self, start: datetime, end: datetime, now: datetime
+    ) -> tuple[Headline, Sequence[DepartmentLine]]:
+        """One pass over the period's incidents joined to their departments: each (incident,
+        department) pair gets its class (answered on time or late, open or overdue, not subject,
+        closed otherwise) in one expression, so each per-incident lookup runs once; `first`
+        marks one pair per incident, so the totals count a joint answer once and the
+        departments count it for each."""
+        i = IncidentRow
+        a = aliased(AssignmentRow)
+        earlier = aliased(AssignmentRow)
+        late = _late(i.id, now) == 1
+        answered = or_(
+            i.outcome.in_(_ANSWERED_OUTCOMES),
+            i.status.in_(_ANSWERED_STATUSES),
+            _first_answer(i.id).isnot(None),  # last: the database stops at the first true term
+        )
+        kind = case(
+            (answered, case((late, _LATE), else_=_ON_TIME)),
+            (i.status.in_(_OPEN), case((late, _OVERDUE), else_=_WAITING)),
+            (i.status == Status.NOT_SUBJECT.value, _NOT_SUBJECT),
+            else_=_CLOSED,
+        )
+        first = case(
+            (a.id.is_(None), 1),
+            (
+                exists().where(
+                    earlier.incident_id == a.incident_id,
+                    earlier.state != _RETURNED,
+                    earlier.id < a.id,
+                ),
+                0,
+            ),
+            else_=1,
+        )
+        pairs = (
+            select(
+                a.department_id.label("department_id"),
+                first.label("first"),
+                kind.label("kind"),
+                _repeated(i.id).label("repeated"),
+            )
+            .select_from(i)
+            .outerjoin(a, and_(a.incident_id == i.id, a.state != _RETURNED))
+            .where(_detected_in(start, end))
+            .cte("pairs")
+            .prefix_with("MATERIALIZED")  # each lookup once per row, not once per use
+        )
+        p = pairs.c
+        rows = await self.session.execute(
+            select(p.department_id, p.first, p.kind, p.repeated, func.count()).group_by(
+                p.department_id, p.first, p.kind, p.repeated
+            )
+        )
+        total = Headline()
+        departments: dict[int | None, Headline] = {}
+        for department_id, is_first, klass, repeated, n in rows:
+            counts = _headline(str(klass), int(n), bool(repeated))
+            departments[department_id] = departments.get(department_id, Headline()) + counts
+            if is_first:
+                total += counts
+        return total, [DepartmentLine(d, h) for d, h in departments.items()]
+
+    async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
+        i = IncidentRow
+        n = func.count()
+        where = _detected_in(start, end)
+        topics = await self.session.execute(
+            select(i.topic_group, i.topic, n)
+            .where(where)
+            .group_by(i.topic_group, i.topic)
+            .order_by(n.desc(), i.topic_group, i.topic)
+        )
+        locations = await self.session.execute(
+            select(i.location, n).where(where).group_by(i.location).order_by(n.desc(), i.location)
+        )
+        importance = await self.session.execute(
+            select(i.importance, n)
+            .where(where)
+            .group_by(i.importance)
+            .order_by(n.desc(), i.importance)
+        )
+        return Breakdowns(
+            topics=tuple((g, t, c) for g, t, c in topics),
+            locations=tuple((loc, c) for loc, c in locations),
+            importance=tuple((imp, c) for imp, c in importance),
+        )
+
+    async def breaches(
+        self, start: datetime, end: datetime, now: datetime, limit: int | None = None
+    ) -> Sequence[BreachFact]:
+        t = TimerRow
+        own = aliased(AssignmentRow)
+        last = aliased(AssignmentRow)
+
+        def latest(column: Any) -> Any:
+            """Of the incident's last department (a timer held by a role, not a person)."""
+            return (
+                select(column)
+                .where(last.incident_id == t.incident_id, last.state != _RETURNED)
+                .order_by(last.position.desc(), last.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+
+        department = func.coalesce(
+            own.department_id,
+            case((t.holder_role.in_(_DEPARTMENT_ROLES), latest(last.department_id)), else_=None),
+        )
+        holder = func.coalesce(
+            t.holder_id,
+            own.executor_id,
+            case((t.holder_role == Role.EXECUTOR.value, latest(last.executor_id)), else_=None),
+        )
+        rows = await self.session.execute(
+            select(
+                t.incident_id,
+                IncidentRow.number,
+                t.name,
+                t.clause,
+                t.clock,
+                holder,
+                t.holder_role,
+                department,
+                t.started_at,
+                t.due_at,
+                t.stopped_at,
+            )
+            .join(IncidentRow, IncidentRow.id == t.incident_id)
+            .outerjoin(own, own.id == t.assignment_id)
+            .where(_breached(start, end, now))
+            .order_by(t.due_at, t.id)
+            .limit(limit)
+        )
+        return [
+            BreachFact(
+                incident_id=incident_id,
+                number=number,
+                timer=name,
+                clause=clause,
+                clock=ClockKind(clock),
+                holder_id=holder,
+                holder_role=Role(role),
+                department_id=department_id,
+                started_at=started,
+                due_at=due or started,  # never None: the query asks for a due moment
+                done_at=stopped,
+            )
+            for (
+                incident_id,
+                number,
+                name,
+                clause,
+                clock,
+                holder,
+                role,
+                department_id,
+                started,
+                due,
+                stopped,
+            ) in rows
+        ]
+
+    async def breach_count(self, start: datetime, end: datetime, now: datetime) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(TimerRow).where(_breached(start, end, now))
+        )
+        return int(count or 0)
+
+    async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
+        """Two numbers per answered incident, read as epoch seconds by the database (no
+        datetime objects for a quarter's worth of rows)."""
+        rows = await self.session.execute(
+            select(
+                _epoch(self.session, IncidentRow.detected_at),
+                _epoch(self.session, func.min(PublicationRow.at)),
+            )
+            .join(PublicationRow, PublicationRow.incident_id == IncidentRow.id)
+            .join(DraftRow, DraftRow.id == PublicationRow.draft_id)
+            .where(_detected_in(start, end), DraftRow.kind.in_(_ANSWERS))
+            .group_by(IncidentRow.id, IncidentRow.detected_at)
+        )
+        return [(int(d), int(a)) for d, a in rows]
+
+    async def trend(self, edges: Sequence[datetime]) -> Sequence[int]:
+        if len(edges) < 2:
+            return []
+        detected = IncidentRow.detected_at
+        columns = [_count(and_(detected >= a, detected < b)) for a, b in pairwise(edges)]
+        row = (
+            await self.session.execute(
+                select(*columns).where(detected >= edges[0], detected < edges[-1])
+            )
+        ).one()
+        return [int(v or 0) for v in row]
+
+    async def quality(self, start: datetime, end: datetime) -> Quality:
+        where = _detected_in(start, end)
+        revisions = await self.session.scalar(
+            select(func.count())
+            .select_from(ApprovalRow)
+            .join(IncidentRow, IncidentRow.id == ApprovalRow.incident_id)
+            .where(where, ApprovalRow.decision == Decision.REVISION.value)
+        )
+        marked = (
+            select(
+                IncidentRow.reaction.label("reaction"),
+                case(
+                    (
+                        or_(
+                            IncidentRow.outcome == Outcome.ANSWERED_AFTER_INTERMEDIATE.value,
+                            IncidentRow.status == Status.AWAITING_FINAL.value,
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                ).label("intermediate"),
+            )
+            .where(where)
+            .subquery("q")
+        )
+        q = marked.c
+        intermediate = 0
+        reactions: list[tuple[str, int]] = []
+        for reaction, after_intermediate, n in await self.session.execute(
+            select(q.reaction, q.intermediate, func.count())
+            .group_by(q.reaction, q.intermediate)
+            .order_by(q.reaction, q.intermediate)
+        ):
+            if after_intermediate:
+                intermediate += n
+            if reaction is not None:
+                if reactions and reactions[-1][0] == reaction:
+                    reactions[-1] = (reaction, reactions[-1][1] + n)
+                else:
+                    reactions.append((reaction, n))
+        return Quality(
+            revisions=int(revisions or 0), intermediate=intermediate, reactions=tuple(reactions)
+        )
+
+    async def incident_lines(
+        self, start: datetime, end: datetime, now: datetime
+    ) -> Sequence[IncidentLine]:
+        i = IncidentRow
+        t = aliased(TimerRow)
+        answer_due = (
+            select(func.max(t.due_at))
+            .where(t.incident_id == i.id, t.name == "answer")
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                i.id,
+                i.number,
+                i.detected_at,
+                IncidentSourceRow.network,
+                i.topic_group,
+                i.topic,
+                i.location,
+                i.importance,
+                i.status,
+                i.outcome,
+                i.reaction,
+                _first_answer(i.id),
+                answer_due,
+                _late(i.id, now),
+                _repeated(i.id),
+            )
+            .join(IncidentSourceRow, IncidentSourceRow.incident_id == i.id)
+            .where(_detected_in(start, end))
+            .order_by(i.detected_at, i.id)
+        )
+        departments: dict[int, list[int]] = {}
+        for incident_id, department_id in await self.session.execute(
+            select(AssignmentRow.incident_id, AssignmentRow.department_id)
+            .join(IncidentRow, IncidentRow.id == AssignmentRow.incident_id)
+            .where(_detected_in(start, end), AssignmentRow.state != _RETURNED)
+            .order_by(AssignmentRow.incident_id, AssignmentRow.position, AssignmentRow.id)
+        ):
+            departments.setdefault(incident_id, []).append(department_id)
+        return [
+            IncidentLine(
+                id=r[0],
+                number=r[1],
+                detected_at=r[2],
+                network=r[3],
+                topic_group=r[4],
+                topic=r[5],
+                location=r[6],
+                importance=r[7],
+                status=r[8],
+                outcome=r[9],
+                reaction=r[10],
+                answered_at=r[11],
+                answer_due=r[12],
+                late=bool(r[13]),
+                repeated=bool(r[14]),
+                departments=tuple(departments.get(r[0], ())),
+            )
+            for r in rows
+        ]

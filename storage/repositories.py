@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.durations import ClockKind
 from domain.errors import StaleVersion
@@ -1142,6 +1155,55 @@ def _message(row: OutboxRow) -> OutboxMessage:
     )
 
 
+_UNCLAIMED: dict[str, Any] = {"claimed_until": None, "claimed_by": None}
+_CANDIDATE = aliased(OutboxRow, name="candidate")
+_OLDER = aliased(OutboxRow, name="older")
+
+
+def _unsent(row: Any) -> ColumnElement[bool]:
+    return and_(row.sent_at.is_(None), row.failed.is_(None))
+
+
+def _claimable(now: datetime, limit: int) -> Select[Any]:
+    """Ids of the notices a sender may take now, oldest first: unsent, not failed, not
+    postponed, not under a running lease, and no older unsent notice to the same person (or,
+    for notices addressed to a chat, the same chat), whatever state that one is in. The
+    partial indexes `ix_outbox_pending`, `ix_outbox_recipient_pending` and
+    `ix_outbox_chat_pending` serve it."""
+    c, older = _CANDIDATE, _OLDER
+    older_to_person = (
+        select(older.id)
+        .where(older.recipient_id == c.recipient_id, older.id < c.id, _unsent(older))
+        .correlate(c)
+        .exists()
+    )
+    older_to_chat = (
+        select(older.id)
+        .where(
+            older.recipient_id.is_(None),
+            older.chat_id == c.chat_id,
+            older.id < c.id,
+            _unsent(older),
+        )
+        .correlate(c)
+        .exists()
+    )
+    return (
+        select(c.id)
+        .where(
+            _unsent(c),
+            or_(c.not_before.is_(None), c.not_before <= now),
+            or_(c.claimed_until.is_(None), c.claimed_until < now),
+            or_(
+                and_(c.recipient_id.is_not(None), ~older_to_person),
+                and_(c.recipient_id.is_(None), ~older_to_chat),
+            ),
+        )
+        .order_by(c.id)
+        .limit(limit)
+    )
+
+
 @dataclass(slots=True)
 class SqlOutbox:
     session: AsyncSession
@@ -1181,7 +1243,9 @@ class SqlOutbox:
     async def pending(
         self, limit: int = 100, now: datetime | None = None
     ) -> Sequence[OutboxMessage]:
-        """Unsent and not failed, oldest first; with `now`, only those not postponed past it."""
+        """Unsent and not failed, oldest first; with `now`, only those not postponed past it.
+
+        For inspection: claims are ignored (the sender uses `claim`)."""
         query = (
             select(OutboxRow)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(None))
@@ -1193,23 +1257,113 @@ class SqlOutbox:
             query = query.where((OutboxRow.not_before.is_(None)) | (OutboxRow.not_before <= now))
         return [_message(r) for r in await self.session.scalars(query)]
 
+    async def claim(
+        self, limit: int, now: datetime, lease: timedelta, *, by: str | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Take what may be sent now for `lease`, oldest first (see `domain.ports.Outbox`).
+
+        PostgreSQL: the candidates are locked `FOR UPDATE SKIP LOCKED` (a concurrent claimer
+        passes them by instead of waiting), then leased, in one transaction. SQLite: one
+        `UPDATE … RETURNING` under the single writer lock (`BEGIN IMMEDIATE`) does the same."""
+        if limit <= 0:
+            return []
+        leased = {"claimed_until": now + lease, "claimed_by": by or uuid.uuid4().hex}
+        candidates = _claimable(now, limit)
+        if _dialect(self.session) == "postgresql":
+            ids = list(
+                await self.session.scalars(
+                    candidates.with_for_update(skip_locked=True, of=_CANDIDATE)
+                )
+            )
+            if not ids:
+                return []
+            where: ColumnElement[bool] = OutboxRow.id.in_(ids)
+        else:
+            where = OutboxRow.id.in_(candidates.scalar_subquery())
+        rows = await self.session.scalars(
+            update(OutboxRow)
+            .where(where)
+            .values(leased)
+            .returning(OutboxRow)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return sorted((_message(r) for r in rows), key=lambda m: m.id or 0)
+
+    async def release(self, message_ids: Sequence[int], by: str) -> None:
+        if not message_ids:
+            return
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(list(message_ids)), OutboxRow.claimed_by == by)
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def claimants(self, now: datetime) -> Sequence[str]:
+        return list(
+            await self.session.scalars(
+                select(OutboxRow.claimed_by)
+                .where(
+                    _unsent(OutboxRow),
+                    OutboxRow.claimed_by.is_not(None),
+                    OutboxRow.claimed_until >= now,
+                )
+                .distinct()
+                .order_by(OutboxRow.claimed_by)
+            )
+        )
+
+    async def release_all(self, by: str) -> int:
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.claimed_by == by)
+            .values(_UNCLAIMED)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+    async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
+        if message.id is None or message.recipient_id is None or message.incident_id is None:
+            return []
+        return list(
+            await self.session.scalars(
+                select(OutboxRow.id)
+                .where(
+                    OutboxRow.recipient_id == message.recipient_id,
+                    OutboxRow.incident_id == message.incident_id,
+                    OutboxRow.kind == NoticeKind.CARD.value,
+                    OutboxRow.sent_at.is_(None),
+                    OutboxRow.failed.is_(None),
+                    OutboxRow.id > message.id,
+                )
+                .order_by(OutboxRow.id)
+            )
+        )
+
     async def mark_sent(self, message_id: int, at: datetime) -> None:
-        await self._set(message_id, sent_at=at)
+        await self._set(message_id, sent_at=at, **_UNCLAIMED)
 
     async def mark_failed(self, message_id: int, reason: str) -> None:
         """Given up (a 403: the person blocked the bot); never sent again."""
-        await self._set(message_id, failed=reason, last_error=reason)
+        await self._set(
+            message_id, OutboxRow.sent_at.is_(None), failed=reason, last_error=reason, **_UNCLAIMED
+        )
 
     async def postpone(self, message_id: int, until: datetime, reason: str) -> None:
         """One more failed attempt; try again not before `until` (backoff, 429)."""
         await self._set(
-            message_id, not_before=until, attempts=OutboxRow.attempts + 1, last_error=reason
+            message_id,
+            OutboxRow.sent_at.is_(None),
+            not_before=until,
+            attempts=OutboxRow.attempts + 1,
+            last_error=reason,
+            **_UNCLAIMED,
         )
 
-    async def _set(self, message_id: int, **values: Any) -> None:
+    async def _set(self, message_id: int, *where: ColumnElement[bool], **values: Any) -> None:
         await self.session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message_id)
+            .where(OutboxRow.id == message_id, *where)
             .values(values)
             .execution_options(synchronize_session=False)
         )

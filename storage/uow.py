@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.reports import SqlReportRepository
 from storage.repositories import (
     SqlCardRepository,
     SqlDepartmentRepository,
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderLog(self.session)
         self.outbox = SqlOutbox(self.session)
         self.organisation = SqlOrganisationRepository(self.session)
+        self.reports = SqlReportRepository(self.session)
 
     async def __aenter__(self) -> Self:
         return self

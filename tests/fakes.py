@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from domain.errors import StaleVersion
 from domain.incident import OPEN, HistoryEntry, Incident, Source
 from domain.people import Department, Invite, StaffMember
-from domain.ports import CardRef, UnitOfWork
-from domain.timers import OutboxMessage, ReminderKey, Timer
+from domain.ports import CardRef, ReportRun, UnitOfWork
+from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer
 
 
 class FixedClock:
@@ -44,6 +45,8 @@ class FakeStore:
         self.timers: dict[int, Timer] = {}
         self.reminders: dict[ReminderKey, datetime] = {}
         self.outbox: dict[int, OutboxMessage] = {}
+        self.report_runs: dict[int, ReportRun] = {}
+        self.posts: list[tuple[datetime, int | None, str | None]] = []
         self.next_id = 1
 
     def new_id(self) -> int:
@@ -276,8 +279,20 @@ class _Reminders:
 
 
 class _Outbox:
+    """Claims live beside the messages in the store (`outbox_claims`: id → (until, by)), so
+    they commit and roll back with the unit of work like the rest."""
+
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
+
+    def _claims(self) -> dict[int, tuple[datetime, str]]:
+        claims: dict[int, tuple[datetime, str]] = vars(self.uow.data).setdefault(
+            "outbox_claims", {}
+        )
+        return claims
+
+    def _unclaim(self, message_id: int) -> None:
+        self._claims().pop(message_id, None)
 
     async def add(self, message: OutboxMessage) -> OutboxMessage:
         stored = replace(message, id=self.uow.data.new_id())
@@ -297,15 +312,151 @@ class _Outbox:
         ]
         return sorted(items, key=lambda m: m.id or 0)[:limit]
 
+    async def claim(
+        self, limit: int, now: datetime, lease: timedelta, *, by: str | None = None
+    ) -> Sequence[OutboxMessage]:
+        claims = self._claims()
+        token = by or uuid.uuid4().hex
+        lanes: set[tuple[str, int | None]] = set()
+        taken: list[OutboxMessage] = []
+        for m in await self.pending(limit=len(self.uow.data.outbox) + 1):
+            assert m.id is not None
+            lane = ("person", m.recipient_id) if m.recipient_id is not None else ("chat", m.chat_id)
+            older_unsent = lane in lanes
+            if m.recipient_id is not None or m.chat_id is not None:
+                lanes.add(lane)
+            if len(taken) >= limit or older_unsent:
+                continue
+            if m.not_before is not None and m.not_before > now:
+                continue
+            held = claims.get(m.id)
+            if held is not None and held[0] >= now:
+                continue
+            claims[m.id] = (now + lease, token)
+            taken.append(m)
+        return taken
+
+    async def release(self, message_ids: Sequence[int], by: str) -> None:
+        claims = self._claims()
+        for message_id in message_ids:
+            held = claims.get(message_id)
+            if held is not None and held[1] == by:
+                del claims[message_id]
+
+    async def claimants(self, now: datetime) -> Sequence[str]:
+        outbox = self.uow.data.outbox
+        return sorted(
+            {
+                by
+                for message_id, (until, by) in self._claims().items()
+                if until >= now
+                and message_id in outbox
+                and outbox[message_id].sent_at is None
+                and outbox[message_id].failed is None
+            }
+        )
+
+    async def release_all(self, by: str) -> int:
+        claims = self._claims()
+        mine = [message_id for message_id, (_, holder) in claims.items() if holder == by]
+        for message_id in mine:
+            del claims[message_id]
+        return len(mine)
+
+    async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
+        if message.id is None or message.recipient_id is None or message.incident_id is None:
+            return []
+        return sorted(
+            m.id
+            for m in self.uow.data.outbox.values()
+            if m.id is not None
+            and m.id > message.id
+            and m.kind is NoticeKind.CARD
+            and m.recipient_id == message.recipient_id
+            and m.incident_id == message.incident_id
+            and m.sent_at is None
+            and m.failed is None
+        )
+
     async def mark_sent(self, message_id: int, at: datetime) -> None:
+        self._unclaim(message_id)
         self.uow.data.outbox[message_id] = replace(self.uow.data.outbox[message_id], sent_at=at)
 
     async def mark_failed(self, message_id: int, reason: str) -> None:
-        self.uow.data.outbox[message_id] = replace(self.uow.data.outbox[message_id], failed=reason)
+        self._unclaim(message_id)
+        old = self.uow.data.outbox[message_id]
+        if old.sent_at is None:
+            self.uow.data.outbox[message_id] = replace(old, failed=reason)
 
     async def postpone(self, message_id: int, until: datetime, reason: str) -> None:
+        self._unclaim(message_id)
         old = self.uow.data.outbox[message_id]
-        self.uow.data.outbox[message_id] = replace(old, not_before=until, attempts=old.attempts + 1)
+        if old.sent_at is None:
+            self.uow.data.outbox[message_id] = replace(
+                old, not_before=until, attempts=old.attempts + 1
+            )
+
+
+class _Reports:
+    """The report runs, content posts and surge lookups (`domain.ports.ReportRepository`)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def claim_run(
+        self, kind: str, period_start: datetime, period_end: datetime, at: datetime
+    ) -> ReportRun | None:
+        runs = [*self.uow.data.report_runs.values(), *self.uow.store.report_runs.values()]
+        if any(r.kind == kind and r.period_start == period_start for r in runs):
+            return None
+        run = ReportRun(self.uow.data.new_id(), kind, period_start, period_end, at)
+        assert run.id is not None
+        self.uow.data.report_runs[run.id] = run
+        return run
+
+    async def get_run(self, run_id: int) -> ReportRun | None:
+        return self.uow.data.report_runs.get(run_id)
+
+    async def run_for(self, kind: str, period_start: datetime) -> ReportRun | None:
+        return next(
+            (
+                r
+                for r in self.uow.data.report_runs.values()
+                if r.kind == kind and r.period_start == period_start
+            ),
+            None,
+        )
+
+    async def save_summary(self, run_id: int, summary: Mapping[str, Any]) -> None:
+        run = self.uow.data.report_runs[run_id]
+        self.uow.data.report_runs[run_id] = replace(run, summary=dict(summary))
+
+    async def last_run(self, kind: str) -> ReportRun | None:
+        runs = [r for r in self.uow.data.report_runs.values() if r.kind == kind]
+        return max(runs, key=lambda r: r.period_start, default=None)
+
+    async def any_incident_before(self, moment: datetime) -> bool:
+        return any(i.detected_at < moment for i in self.uow.data.incidents.values())
+
+    async def same_topic_and_location(
+        self, topic: str, location: str, since: datetime, until: datetime
+    ) -> Sequence[tuple[int, str | None, datetime]]:
+        hits = [
+            i
+            for i in self.uow.data.incidents.values()
+            if i.tags.topic == topic
+            and i.tags.location == location
+            and since <= i.detected_at <= until
+            and i.id is not None
+        ]
+        hits.sort(key=lambda i: (i.detected_at, i.id or 0))
+        return [(i.id or 0, i.number, i.detected_at) for i in hits]
+
+    async def record_post(self, at: datetime, by: int | None, note: str | None) -> None:
+        self.uow.data.posts.append((at, by, note))
+
+    async def last_post(self) -> datetime | None:
+        return max((at for at, _, _ in self.uow.data.posts), default=None)
 
 
 class FakeUnitOfWork:
@@ -323,6 +474,7 @@ class FakeUnitOfWork:
         self.timers = _Timers(self)
         self.reminders = _Reminders(self)
         self.outbox = _Outbox(self)
+        self.reports = _Reports(self)
 
     async def __aenter__(self) -> Self:
         self.data = copy.deepcopy(self.store)

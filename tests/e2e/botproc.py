@@ -142,6 +142,12 @@ class BotProcess:
     def log(self, last: int = 80) -> str:
         return "\n".join(self.lines[-last:])
 
+    async def restart(self, moment: datetime, sig: int = signal.SIGKILL) -> None:
+        """Kill the bot (by default without a chance to clean up) and start it again on the same data."""
+        await self.stop(sig)
+        self.lines.append(f"---- restarted after signal {sig} ----")
+        await self.start(moment)
+
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc is None:
             return 0

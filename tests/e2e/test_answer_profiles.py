@@ -209,10 +209,9 @@ async def test_lipetsk_joint_answer_from_two_departments(worlds: Worlds) -> None
     for person in (water_man, road_man):
         task = await card(person, "Провал асфальта")
         person.press("✅ Принять", message=task)
+        task_id = task.message_id
         accepted = await person.wait_for(
-            lambda m, t=task: (
-                m.message_id == t.message_id and "🧩 Отправить свою часть" in m.button_labels
-            )
+            lambda m: m.message_id == task_id and "🧩 Отправить свою часть" in m.button_labels  # noqa: B023
         )
         person.press("🧩 Отправить свою часть", message=accepted)
         await person.wait_for("часть совместного ответа")

@@ -92,4 +92,9 @@ def test_one_head_and_known_revisions() -> None:
     head = migrate.head_revision()
     assert migrate.is_known(head)
     assert not migrate.is_known("ffffffff")
-    assert [s.revision for s in migrate.script().walk_revisions()] == ["0002", "0001"]
+    assert [s.revision for s in migrate.script().walk_revisions()] == [
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]

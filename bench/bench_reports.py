@@ -1,0 +1,566 @@
+"""Reports benchmark: a year of a busy region (1,000,000 incidents) in the database, then the
+weekly report and the quarterly summary (with quality and dynamics) computed from it.
+
+    python bench/bench_reports.py [--engines sqlite,postgres] [--incidents 1000000]
+                                  [--runs 5] [--update-readme]
+
+Each incident gets its source, one assignment (every tenth a joint answer with two), a draft
+and its publication when answered (final, or intermediate for some), three timers (route,
+draft, answer; some run late, so there are breaches), a revision for some, a link to an earlier
+one for some, the author's reaction for some. Bulk inserts come from bench_storage (executemany
+on SQLite, COPY on PostgreSQL). Then it times `domain.reports.build_report` for the last full
+week and the last full quarter (target ≤ 2 s each on SQLite), the rendering of the weekly one
+(text, PNG chart, XLSX workbook), and a surge check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_storage import batches, copy_rows, machine, size_of, timed
+from sqlalchemy import Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.production_calendar import RussianCalendarFacts
+from bot.reporting import (
+    Names,
+    render_chart,
+    render_workbook,
+    report_lines,
+    split_message,
+)
+from domain.ports import ReportRun
+from domain.reports import (
+    Period,
+    Report,
+    SurgeSettings,
+    build_discipline,
+    build_report,
+    check_surge,
+    last_quarter,
+    last_weekly,
+    reported_before,
+    summarize,
+)
+from domain.timeline import Rulers
+from domain.worktime import CalendarTime, WorkingTime
+from storage import migrate
+from storage.engine import Database, create_engine, session_factory
+from storage.models import (
+    ApprovalRow,
+    AssignmentRow,
+    DepartmentRow,
+    DraftRow,
+    IncidentLinkRow,
+    IncidentRow,
+    IncidentSourceRow,
+    PublicationRow,
+    StaffRoleRow,
+    StaffRow,
+    TimerRow,
+)
+from tests.pg import PostgresServer
+
+MSK = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SPAN = timedelta(days=365)
+DEPARTMENTS = 20
+STAFF = 200
+TOPICS = [(f"g{g}", f"t{g}_{t}") for g in range(12) for t in range(6)]
+LOCATIONS = [f"район {n}" for n in range(40)]
+BATCH = 20_000
+README = Path(__file__).resolve().parent / "README.md"
+BEGIN, END = "<!-- reports-bench:begin -->", "<!-- reports-bench:end -->"
+DAY = ((540, 780), (840, 1080))
+FRI = ((540, 780), (840, 1005))
+RULERS = Rulers(
+    working=WorkingTime(MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts()),
+    calendar=CalendarTime(MSK),
+)
+H = timedelta(hours=1)
+TABLES: list[tuple[str, Any]] = [
+    ("inc", IncidentRow.__table__),
+    ("src", IncidentSourceRow.__table__),
+    ("asg", AssignmentRow.__table__),
+    ("drf", DraftRow.__table__),
+    ("pub", PublicationRow.__table__),
+    ("apr", ApprovalRow.__table__),
+    ("lnk", IncidentLinkRow.__table__),
+    ("tim", TimerRow.__table__),
+]
+
+
+def generate(ids: range, n: int, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in TABLES}
+    for i in ids:
+        detected = NOW - SPAN + SPAN * (i / n)
+        group, topic = TOPICS[rng.randrange(len(TOPICS))]
+        roll = rng.random()
+        newest = i > n - n // 50
+        if newest:
+            status, kind = "in_work", None
+        elif roll < 0.80:
+            status, kind = "closed", "final"
+        elif roll < 0.85:
+            status, kind = "awaiting_final", "intermediate"
+        elif roll < 0.90:
+            status, kind = "not_subject", None
+        elif roll < 0.93:
+            status, kind = "no_reaction", None
+        else:
+            status, kind = "published", "final"
+        importance = rng.choices(("ordinary", "high", "significant"), (90, 8, 2))[0]
+        reaction = (
+            rng.choice(("satisfied", "neutral", "dissatisfied"))
+            if status == "closed" and rng.random() < 0.3
+            else None
+        )
+        out["inc"].append(
+            {
+                "id": i,
+                "number": f"{detected.year}-{i:07d}",
+                "profile": "lipetsk",
+                "flow": "default",
+                "detected_at": detected,
+                "curator_id": 1 + i % 5,
+                "status": status,
+                "version": 5,
+                "topic_group": group,
+                "topic": topic,
+                "location": LOCATIONS[rng.randrange(len(LOCATIONS))],
+                "importance": importance,
+                "outcome": "answered" if kind else None,
+                "reaction": reaction,
+                "extra_clauses": {},
+            }
+        )
+        out["src"].append(
+            {
+                "incident_id": i,
+                "network": "vk",
+                "url": f"https://vk.com/wall-{i % 5000}_{i}",
+                "author": f"author {rng.randrange(200_000)}",
+                "text": "Жалоба на яму во дворе",
+                "media": [],
+                "external_number": None,
+                "external_deadline": None,
+                "erased": False,
+            }
+        )
+        routed = status not in ("not_subject", "no_reaction")
+        executor = 10 + i % (STAFF - 10)
+        if routed:
+            for part in range(2 if i % 10 == 0 else 1):
+                out["asg"].append(
+                    {
+                        "incident_id": i,
+                        "position": part,
+                        "department_id": 1 + (i + part) % DEPARTMENTS,
+                        "executor_id": executor,
+                        "assigned_at": detected + timedelta(minutes=20),
+                        "state": "accepted",
+                        "part_text": None,
+                        "return_reason": None,
+                    }
+                )
+        late = rng.random() < 0.15
+        answered_at = detected + (rng.uniform(9.5, 40) if late else rng.uniform(0.5, 8.5)) * H
+        if kind is not None:
+            draft_id = i
+            out["drf"].append(
+                {
+                    "id": draft_id,
+                    "incident_id": i,
+                    "kind": kind,
+                    "text": "Ответ",
+                    "author_id": executor,
+                    "created_at": answered_at - H,
+                    "submitted_at": answered_at - H,
+                    "revision": 0,
+                    "promised_final": None,
+                    "overridden_warnings": [],
+                }
+            )
+            out["pub"].append(
+                {
+                    "incident_id": i,
+                    "draft_id": draft_id,
+                    "publisher_id": executor,
+                    "at": answered_at,
+                    "link": None,
+                    "screenshot_file_id": None,
+                    "public": True,
+                    "general_interest": False,
+                }
+            )
+            if rng.random() < 0.1:
+                out["apr"].append(
+                    {
+                        "incident_id": i,
+                        "draft_id": draft_id,
+                        "step": 0,
+                        "role": "curator",
+                        "approver_id": 1 + i % 5,
+                        "decision": "revision",
+                        "at": answered_at - H / 2,
+                        "reason": "Уточните",
+                    }
+                )
+        if i > 1 and rng.random() < 0.05:
+            out["lnk"].append({"incident_id": i, "linked_id": i - 1, "position": 0})
+        done = answered_at if kind is not None else (None if newest else detected + H)
+        route_done = detected + H * (0.7 if rng.random() < 0.05 else 0.3)
+        timers: list[tuple[str, float, datetime | None, int]] = [
+            ("route", 0.5, route_done, 1 + i % 5)
+        ]
+        if routed:
+            drafted = (done - H) if done else None
+            if drafted is not None and not late:
+                drafted = min(drafted, detected + 4.5 * H)
+            timers.append(("draft", 5.0, drafted, executor))
+        timers.append(("answer", 9.0, done, executor))
+        for name, hours, stopped, holder in timers:
+            due = detected + hours * H
+            out["tim"].append(
+                {
+                    "incident_id": i,
+                    "assignment_id": None,
+                    "name": name,
+                    "clause": "п. 8",
+                    "clock": "working",
+                    "started_at": detected,
+                    "due_at": due,
+                    "holder_id": holder,
+                    "holder_role": "curator" if name == "route" else "executor",
+                    "stopped_at": stopped,
+                    "breached_at": due if (stopped or NOW) > due else None,
+                    "paused": False,
+                    "remind_at": None,
+                }
+            )
+    return out
+
+
+async def load(engine: AsyncEngine, n: int) -> int:
+    rng = random.Random(20261127)
+    postgres = engine.dialect.name == "postgresql"
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(DepartmentRow),
+            [{"id": d, "name": f"Отдел {d}"} for d in range(1, DEPARTMENTS + 1)],
+        )
+        await conn.execute(
+            insert(StaffRow),
+            [
+                {
+                    "id": s,
+                    "telegram_id": 10_000 + s,
+                    "full_name": f"Сотрудник {s}",
+                    "department_id": 1 + s % DEPARTMENTS,
+                    "active": True,
+                    "blocked_bot": False,
+                }
+                for s in range(1, STAFF + 1)
+            ],
+        )
+        await conn.execute(
+            insert(StaffRoleRow),
+            [
+                {"staff_id": s, "role": "curator" if s <= 5 else "executor"}
+                for s in range(1, STAFF + 1)
+            ],
+        )
+    rows = 0
+    for ids in batches(n, BATCH):
+        data = generate(ids, n, rng)
+        async with engine.begin() as conn:
+            for key, table in TABLES:
+                assert isinstance(table, Table)
+                if postgres:
+                    if key == "drf":  # a JSON column bench_storage's COPY does not know
+                        for row in data[key]:
+                            row["overridden_warnings"] = json.dumps(row["overridden_warnings"])
+                    await copy_rows(conn, table, data[key])
+                elif data[key]:
+                    await conn.execute(insert(table), data[key])
+                rows += len(data[key])
+        print(f"\r  loaded {ids[-1]:,} incidents", end="", flush=True)
+    print()
+    async with engine.connect() as conn:
+        if postgres:
+            for name in ("incidents", "departments", "staff", "drafts"):
+                sequence = f"pg_get_serial_sequence('{name}', 'id')"
+                await conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM {name}"))
+            await conn.commit()
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+        else:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+    return rows
+
+
+@dataclass
+class Result:
+    engine: str
+    incidents: int
+    rows: int
+    load_seconds: float
+    size_bytes: int
+    weekly_ms: float
+    weekly_incidents: int
+    weekly_breaches: int
+    quarterly_ms: float
+    quarterly_cold_ms: float
+    quarterly_incidents: int
+    quarterly_breaches: int
+    render_ms: float
+    workbook_rows: int
+    surge_ms: float
+
+
+def names() -> Names:
+    return Names(
+        staff={s: f"Сотрудник {s}" for s in range(1, STAFF + 1)},
+        departments={d: f"Отдел {d}" for d in range(1, DEPARTMENTS + 1)},
+        leads={},
+        topics={t: f"Тема {t}" for _, t in TOPICS} | {g: f"Группа {g}" for g, _ in TOPICS},
+    )
+
+
+@dataclass
+class Measured:
+    weekly_ms: float
+    weekly: Report
+    quarterly_ms: float
+    quarterly_cold_ms: float
+    quarterly: Report
+    render_ms: float
+    book_rows: int
+    surge_ms: float
+
+
+async def measure(db: Database, n: int, runs: int) -> Measured:
+    week = last_weekly(NOW, MSK, 4, dt_time(16, 0))
+    quarter = last_quarter(NOW, MSK)
+
+    async def report(period: Period, run: ReportRun | None = None) -> Report:
+        async with db.unit_of_work() as uow:
+            before = None if run is None else await reported_before(uow.reports, run, MSK)
+            return await build_report(uow.reports, period, RULERS, MSK, NOW, previous=before)
+
+    weekly_times, weekly = await timed(runs, lambda: report(week), warmup=1)
+    cold_times, _ = await timed(runs, lambda: report(quarter), warmup=1)
+
+    # As in production: the previous quarter's report was posted and kept its figures.
+    previous = quarter.previous(MSK)
+    async with db.unit_of_work() as uow:
+        posted = await summarize(uow.reports, previous, RULERS, MSK, previous.end)
+        old = await uow.reports.claim_run("quarterly", previous.start, previous.end, NOW)
+        run = await uow.reports.claim_run("quarterly", quarter.start, quarter.end, NOW)
+        assert old is not None and old.id is not None and run is not None
+        await uow.reports.save_summary(old.id, posted.payload())
+        await uow.commit()
+    quarterly_times, quarterly = await timed(runs, lambda: report(quarter, run), warmup=1)
+    assert quarterly.previous == posted
+
+    async def render() -> int:
+        """What the sender does for the weekly report: the report, the rows and breaches of its
+        workbook, the text, the chart and the workbook."""
+        async with db.unit_of_work() as uow:
+            made = await build_report(uow.reports, week, RULERS, MSK, NOW)
+            lines = await uow.reports.incident_lines(week.start, week.end, NOW)
+            breaches = await build_discipline(uow.reports, week, RULERS, NOW)
+        split_message(report_lines(made, names(), organization="Область", clause="11", zone=MSK))
+        render_chart(made, names(), MSK)
+        render_workbook(lines, breaches, names(), MSK, RULERS.working)
+        return len(lines)
+
+    render_times, book_rows = await timed(max(1, runs // 2), render, warmup=1)
+
+    async def surge() -> bool:
+        async with db.unit_of_work() as uow:
+            incident = await uow.incidents.get(n - 10)
+            assert incident is not None
+            settings = SurgeSettings(threshold=10_000)
+            return await check_surge(uow, incident, settings, incident.detected_at)
+
+    surge_times, _ = await timed(runs * 4, surge, warmup=2)
+    return Measured(
+        statistics.median(weekly_times),
+        weekly,
+        statistics.median(quarterly_times),
+        statistics.median(cold_times),
+        quarterly,
+        statistics.median(render_times),
+        book_rows,
+        statistics.median(surge_times),
+    )
+
+
+async def bench(engine_name: str, n: int, runs: int, workdir: Path) -> Result:
+    server: PostgresServer | None = None
+    path: Path | None = None
+    if engine_name == "sqlite":
+        path = workdir / "reports.sqlite3"
+        path.unlink(missing_ok=True)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        began = time.perf_counter()
+        server = await asyncio.to_thread(
+            PostgresServer.start, durable=True, settings=["shared_buffers=256MB"]
+        )
+        print(f"  PostgreSQL server started in {time.perf_counter() - began:.2f} s")
+        url = server.url()
+    try:
+        await migrate.upgrade(url)
+        engine = create_engine(url)
+        db = Database(url, engine, session_factory(engine))
+        try:
+            began = time.perf_counter()
+            rows = await load(engine, n)
+            load_seconds = time.perf_counter() - began
+            m = await measure(db, n, runs)
+            size = await size_of(db, path)
+        finally:
+            await db.close()
+    finally:
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+        if path is not None:
+            for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                p.unlink(missing_ok=True)
+    return Result(
+        engine_name,
+        n,
+        rows,
+        load_seconds,
+        size,
+        m.weekly_ms,
+        m.weekly.headline.total,
+        m.weekly.breach_count,
+        m.quarterly_ms,
+        m.quarterly_cold_ms,
+        m.quarterly.headline.total,
+        m.quarterly.breach_count,
+        m.render_ms,
+        m.book_rows,
+        m.surge_ms,
+    )
+
+
+HEADER = (
+    "| engine | incidents | rows | load | size | weekly report | quarterly summary "
+    "| quarterly, previous recomputed | weekly text + PNG + XLSX | surge check |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def table(results: list[Result]) -> str:
+    lines = [HEADER]
+    for r in results:
+        lines.append(
+            " | ".join(
+                [
+                    f"| {r.engine}",
+                    f"{r.incidents:,}",
+                    f"{r.rows:,}",
+                    f"{r.load_seconds:.0f} s",
+                    f"{r.size_bytes / 2**20:,.0f} MiB",
+                    f"{r.weekly_ms:,.0f} ms ({r.weekly_incidents:,} incidents, "
+                    f"{r.weekly_breaches:,} breaches)",
+                    f"{r.quarterly_ms:,.0f} ms ({r.quarterly_incidents:,} incidents, "
+                    f"{r.quarterly_breaches:,} breaches)",
+                    f"{r.quarterly_cold_ms:,.0f} ms",
+                    f"{r.render_ms:,.0f} ms ({r.workbook_rows:,} rows)",
+                    f"{r.surge_ms:.1f} ms |",
+                ]
+            )
+        )
+    return "\n".join(lines)
+
+
+README_SECTION = """{begin}
+## Reports
+
+`python bench/bench_reports.py` loads a year of a busy region: {incidents:,} incidents with
+their sources, assignments (every tenth joint), drafts and publications (final or
+intermediate), three timers each (route, draft, answer; about 15 % of answers late),
+revisions, repeated-message links and reactions, with bench_storage's bulk loader. Then it
+times (median of {runs} runs, warm) `domain.reports.build_report` for the last full week and
+for the last full quarter (the summary: with quality and the previous quarter's figures for the
+dynamics), both computed with aggregate queries (the time to answer reads two moments per
+answered incident and measures them with `WorkingTime`); the whole weekly delivery (report,
+incident rows, text, PNG chart, XLSX workbook); and `check_surge` (one indexed query).
+Target: each report ≤ 2 s on SQLite.
+
+Measured {day} on {machine}:
+
+{table}
+{end}"""
+
+
+def update_readme(results: list[Result], runs: int) -> None:
+    body = README_SECTION.format(
+        begin=BEGIN,
+        end=END,
+        incidents=results[0].incidents,
+        runs=runs,
+        day=datetime.now(UTC).date().isoformat(),
+        machine=machine(),
+        table=table(results),
+    )
+    text_ = README.read_text() if README.exists() else "# Benchmarks\n"
+    if BEGIN in text_ and END in text_:
+        head, rest = text_.split(BEGIN, 1)
+        text_ = head + body + rest.split(END, 1)[1]
+    else:
+        text_ = text_.rstrip("\n") + "\n\n" + body + "\n"
+    README.write_text(text_)
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dir", type=Path, default=None, help="where the SQLite file goes")
+    parser.add_argument("--update-readme", action="store_true", help="write bench/README.md")
+    args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not set(engines) <= {"sqlite", "postgres"}:
+        parser.error("--engines: sqlite and/or postgres")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="otklik-reports-", dir=args.dir) as workdir:
+        for name in engines:
+            print(f"{name}: {args.incidents:,} incidents")
+            results.append(await bench(name, args.incidents, args.runs, Path(workdir)))
+            print(table(results[-1:]))
+    print()
+    print(table(results))
+    if args.update_readme:
+        update_readme(results, args.runs)
+        print(f"\nwritten to {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

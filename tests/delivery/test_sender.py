@@ -1,0 +1,133 @@
+"""The sender over claims, on SQLite, against the fake Telegram server: a crashed instance's
+notices go out once its lease is over (at once if it ran on this host), and card notices of
+one incident collapse into one drawing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from bot.sender import LEASE, is_gone, sender_token
+from domain.timers import NoticeKind, OutboxMessage
+from tests.delivery.stack import (
+    MORNING,
+    TickingClock,
+    curators,
+    delivered,
+    instance,
+    register_posts,
+    unsent,
+)
+from tests.e2e.telegram import FakeTelegram
+
+
+async def test_a_crashed_senders_notices_go_out_once_its_lease_is_over(
+    sqlite_url: str, fake: FakeTelegram
+) -> None:
+    clock = TickingClock(MORNING)
+    survivor = instance(sqlite_url, fake, clock, "survivor")
+    try:
+        people = await curators(survivor.database, fake, 3)
+        await register_posts(survivor.services.routing, people, 1)
+        async with survivor.database.unit_of_work() as uow:  # claimed, then the process died
+            taken = await uow.outbox.claim(100, clock.now(), LEASE, by="crashed")
+            await uow.commit()
+        assert len(taken) == 3
+
+        assert await survivor.sender.deliver_once() == 0
+        clock.set(clock.now() + LEASE * 0.9)
+        assert await survivor.sender.deliver_once() == 0
+        assert fake.calls_to("sendMessage") == []
+
+        clock.set(clock.now() + LEASE * 0.2)
+        assert await survivor.sender.deliver_once() == 3
+        assert await survivor.sender.deliver_once() == 0
+        for curator in people:
+            assert delivered(fake, curator.chat_id) == [(NoticeKind.CARD.value, curator.numbers[0])]
+        assert await unsent(survivor.database) == []
+    finally:
+        await survivor.close()
+
+
+async def test_card_notices_of_one_incident_collapse_into_one_drawing(
+    sqlite_url: str, fake: FakeTelegram
+) -> None:
+    """The incident changed three times before the sender came: one card is drawn from the
+    current state and covers the three notices; a later notice edits it in place."""
+    clock = TickingClock(MORNING)
+    bot = instance(sqlite_url, fake, clock, "one")
+    try:
+        (curator,) = await curators(bot.database, fake, 1)
+        await register_posts(bot.services.routing, [curator], 1)
+        (first,) = await unsent(bot.database)
+        again = OutboxMessage(
+            None,
+            clock.now(),
+            NoticeKind.CARD,
+            recipient_id=first.recipient_id,
+            incident_id=first.incident_id,
+        )
+        async with bot.database.unit_of_work() as uow:
+            await uow.outbox.add(again)
+            await uow.outbox.add(again)
+            await uow.commit()
+
+        assert await bot.sender.deliver_once() == 1
+        assert await unsent(bot.database) == []
+        assert len(fake.calls_to("sendMessage")) == 1
+
+        async with bot.database.unit_of_work() as uow:
+            await uow.outbox.add(again)
+            await uow.commit()
+        assert await bot.sender.deliver_once() == 1
+        assert len(fake.calls_to("sendMessage")) == 1, "edited in place, not sent again"
+        assert delivered(fake, curator.chat_id) == [(NoticeKind.CARD.value, curator.numbers[0])]
+    finally:
+        await bot.close()
+
+
+def dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout)
+
+
+def test_which_senders_are_surely_gone() -> None:
+    host = socket.gethostname()[:40]
+    assert is_gone(f"{host}:{dead_pid()}:abc")
+    assert is_gone(f"{host}:{os.getpid()}:abc"), "an earlier life of this very process"
+    assert not is_gone(f"{host}:{os.getppid()}:abc"), "alive"
+    assert not is_gone(f"elsewhere:{dead_pid()}:abc"), "another host: its lease decides"
+    assert not is_gone("test-a")
+    assert not is_gone(sender_token().replace(host, "elsewhere"))
+
+
+async def test_a_restarted_bot_takes_back_at_once_what_its_killed_process_had_claimed(
+    sqlite_url: str, fake: FakeTelegram
+) -> None:
+    clock = TickingClock(MORNING)
+    restarted = instance(sqlite_url, fake, clock, "restarted")
+    try:
+        people = await curators(restarted.database, fake, 4)
+        await register_posts(restarted.services.routing, people, 1)
+        killed = f"{socket.gethostname()[:40]}:{dead_pid()}:0123456789ab"
+        elsewhere = f"other-host:{dead_pid()}:0123456789ab"
+        async with restarted.database.unit_of_work() as uow:
+            assert len(await uow.outbox.claim(3, clock.now(), LEASE, by=killed)) == 3
+            assert len(await uow.outbox.claim(3, clock.now(), LEASE, by=elsewhere)) == 1
+            await uow.commit()
+
+        assert await restarted.sender.recover() == 3
+        assert await restarted.sender.deliver_once() == 3
+        assert await restarted.sender.deliver_once() == 0, "the other host's lease still runs"
+        clock.set(clock.now() + LEASE * 1.1)
+        assert await restarted.sender.deliver_once() == 1
+        assert len(fake.calls_to("sendMessage")) == 4
+    finally:
+        await restarted.close()
