@@ -419,7 +419,7 @@ class WorkingSeconds:
     `between` for moments inside the covered days; measuring a quarter's answers this way
     costs a fraction of a microsecond each."""
 
-    def __init__(self, ruler: TimeRuler, zone: tzinfo, first: date, last: date) -> None:
+    def __init__(self, ruler: TimeRuler, first: date, last: date) -> None:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._before: list[int] = []
@@ -450,7 +450,7 @@ def answer_seconds(pairs: Sequence[tuple[int, int]], ruler: TimeRuler, zone: tzi
         return []
     first = datetime.fromtimestamp(min(d for d, _ in pairs), zone).date()
     last = datetime.fromtimestamp(max(a for _, a in pairs), zone).date()
-    clock = WorkingSeconds(ruler, zone, first, last)
+    clock = WorkingSeconds(ruler, first, last)
     return [clock.between(d, a) for d, a in pairs]
 
 

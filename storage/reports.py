@@ -210,6 +210,14 @@ class SqlReportRepository:
     the aggregates of the reports (`domain.reports.ReportQueries`)."""
 
     session: AsyncSession
+    _tuned: bool = False
+
+    async def _analytic(self) -> None:
+        """PostgreSQL's JIT compiles these queries for longer than they run (their per-incident
+        subplans make the planner's estimate large): off for this transaction."""
+        if not self._tuned and self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("SET LOCAL jit = off"))
+        self._tuned = True
 
     # ---- runs, posts, surges ------------------------------------------------------------
 
@@ -314,6 +322,7 @@ class SqlReportRepository:
         closed otherwise) in one expression, so each per-incident lookup runs once; `first`
         marks one pair per incident, so the totals count a joint answer once and the
         departments count it for each."""
+        await self._analytic()
         i = IncidentRow
         a = aliased(AssignmentRow)
         earlier = aliased(AssignmentRow)
@@ -370,6 +379,7 @@ class SqlReportRepository:
         return total, [DepartmentLine(d, h) for d, h in departments.items()]
 
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
+        await self._analytic()
         i = IncidentRow
         n = func.count()
         where = _detected_in(start, end)
@@ -397,6 +407,7 @@ class SqlReportRepository:
     async def breaches(
         self, start: datetime, end: datetime, now: datetime, limit: int | None = None
     ) -> Sequence[BreachFact]:
+        await self._analytic()
         t = TimerRow
         own = aliased(AssignmentRow)
         last = aliased(AssignmentRow)
@@ -470,6 +481,7 @@ class SqlReportRepository:
         ]
 
     async def breach_count(self, start: datetime, end: datetime, now: datetime) -> int:
+        await self._analytic()
         count = await self.session.scalar(
             select(func.count()).select_from(TimerRow).where(_breached(start, end, now))
         )
@@ -478,6 +490,7 @@ class SqlReportRepository:
     async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
         """Two numbers per answered incident, read as epoch seconds by the database (no
         datetime objects for a quarter's worth of rows)."""
+        await self._analytic()
         rows = await self.session.execute(
             select(
                 _epoch(self.session, IncidentRow.detected_at),
@@ -491,6 +504,7 @@ class SqlReportRepository:
         return [(int(d), int(a)) for d, a in rows]
 
     async def trend(self, edges: Sequence[datetime]) -> Sequence[int]:
+        await self._analytic()
         if len(edges) < 2:
             return []
         detected = IncidentRow.detected_at
@@ -503,6 +517,7 @@ class SqlReportRepository:
         return [int(v or 0) for v in row]
 
     async def quality(self, start: datetime, end: datetime) -> Quality:
+        await self._analytic()
         where = _detected_in(start, end)
         revisions = await self.session.scalar(
             select(func.count())
@@ -549,6 +564,7 @@ class SqlReportRepository:
     async def incident_lines(
         self, start: datetime, end: datetime, now: datetime
     ) -> Sequence[IncidentLine]:
+        await self._analytic()
         i = IncidentRow
         t = aliased(TimerRow)
         answer_due = (

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.e2e
 
 async def nothing_new(person: Person, text: str, seconds: float = 2.0) -> bool:
     """True if the bot shows no new message containing `text` within a few sweeps."""
+    since = person.mark()
     with contextlib.suppress(AssertionError, TimeoutError):
-        await asyncio.wait_for(person.wait_for(text, timeout=seconds), seconds + 1)
+        await asyncio.wait_for(person.wait_for(text, timeout=seconds, since=since), seconds + 1)
         return False
     return True
 
@@ -39,8 +40,8 @@ async def test_a_reminder_before_each_timer_as_the_incident_moves(worlds: Worlds
     task = await card(executor, "Автобус")
 
     org.bot.set_clock(msk("2026-11-25 10:41"))  # competence return: 30 min from 10:20 (п. 7)
-    ping = await executor.wait_for("вернуть, если не ваша компетенция")
-    assert "Напоминание" in ping.content and "п. 7" in ping.content
+    ping = await executor.wait_for(lambda m: "Напоминание" in m.content and "вернуть, если не ваша" in m.content)
+    assert "п. 7" in ping.content
     executor.press("✅ Принять", message=task)
     await executor.wait_for(lambda m: m.message_id == task.message_id and "в работе" in m.content)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -14,6 +16,8 @@ from domain.reports import (
     Period,
     PeriodKind,
     ReportSchedule,
+    WorkingSeconds,
+    answer_seconds,
     discipline_log,
     due_periods,
     last_month,
@@ -172,3 +176,17 @@ def test_the_discipline_log_groups_breaches_per_person_most_overdue_first() -> N
         (None, 1, 2 * H),
     ]
     assert log[-1].role is Role.HEAD
+
+
+def test_working_seconds_agree_with_the_working_time_engine() -> None:
+    rng = random.Random(7)
+    base = msk("2026-12-20 00:00")  # across the New Year holidays and a shortened day
+    moments = sorted(base + timedelta(minutes=rng.randrange(0, 40 * 24 * 60)) for _ in range(400))
+    pairs = [(int(a.timestamp()), int(b.timestamp())) for a, b in pairwise(moments)]
+    fast = answer_seconds(pairs, RULERS.working, MSK)
+    exact = [int(RULERS.working.between(a, b).total_seconds()) for a, b in pairwise(moments)]
+    assert fast == exact
+    clock = WorkingSeconds(RULERS.working, date(2026, 11, 23), date(2026, 11, 27))
+    start, end = msk("2026-11-23 15:00"), msk("2026-11-25 10:00")
+    assert clock.between(int(start.timestamp()), int(end.timestamp())) == 12 * 3600
+    assert clock.between(int(end.timestamp()), int(start.timestamp())) == 0
