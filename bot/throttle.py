@@ -54,7 +54,9 @@ class Throttle(BaseRequestMiddleware):
             lambda: AsyncLimiter(private_burst, private_burst)
         )
         self._group: dict[int, AsyncLimiter] = defaultdict(
-            lambda: AsyncLimiter(group_per_minute, 60)
+            # One at a time, evenly spaced: a full bucket would let twice the limit through
+            # in one rolling minute.
+            lambda: AsyncLimiter(1, 60 / group_per_minute)
         )
 
     def _chat_limiter(self, chat_id: Any) -> AsyncLimiter | None:
