@@ -40,7 +40,9 @@ async def test_a_reminder_before_each_timer_as_the_incident_moves(worlds: Worlds
     task = await card(executor, "Автобус")
 
     org.bot.set_clock(msk("2026-11-25 10:41"))  # competence return: 30 min from 10:20 (п. 7)
-    ping = await executor.wait_for(lambda m: "Напоминание" in m.content and "вернуть, если не ваша" in m.content)
+    ping = await executor.wait_for(
+        lambda m: "Напоминание" in m.content and "вернуть, если не ваша" in m.content
+    )
     assert "п. 7" in ping.content
     executor.press("✅ Принять", message=task)
     await executor.wait_for(lambda m: m.message_id == task.message_id and "в работе" in m.content)
