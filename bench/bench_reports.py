@@ -75,6 +75,7 @@ from storage.models import (
     StaffRow,
     TimerRow,
 )
+from storage.reports import SqlReportQueries
 from tests.pg import PostgresServer
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -360,10 +361,17 @@ async def measure(db: Database, n: int, runs: int) -> Measured:
     week = last_weekly(NOW, MSK, 4, dt_time(16, 0))
     quarter = last_quarter(NOW, MSK)
 
+    queries = SqlReportQueries(db.sessions)
+
     async def report(period: Period, run: ReportRun | None = None) -> Report:
-        async with db.unit_of_work() as uow:
-            before = None if run is None else await reported_before(uow.reports, run, MSK)
-            return await build_report(uow.reports, period, RULERS, MSK, NOW, previous=before)
+        """As `bot.reporting.Reporting.compute` makes it: the queries at once."""
+        before = None
+        if run is not None:
+            async with db.unit_of_work() as uow:
+                before = await reported_before(uow.reports, run, MSK)
+        return await build_report(
+            queries, period, RULERS, MSK, NOW, previous=before, concurrent=True
+        )
 
     weekly_times, weekly = await timed(runs, lambda: report(week), warmup=1)
     cold_times, _ = await timed(runs, lambda: report(quarter), warmup=1)
@@ -383,10 +391,9 @@ async def measure(db: Database, n: int, runs: int) -> Measured:
     async def render() -> int:
         """What the sender does for the weekly report: the report, the rows and breaches of its
         workbook, the text, the chart and the workbook."""
-        async with db.unit_of_work() as uow:
-            made = await build_report(uow.reports, week, RULERS, MSK, NOW)
-            lines = await uow.reports.incident_lines(week.start, week.end, NOW)
-            breaches = await build_discipline(uow.reports, week, RULERS, NOW)
+        made = await report(week)
+        lines = await queries.incident_lines(week.start, week.end, NOW)
+        breaches = await build_discipline(queries, week, RULERS, NOW)
         split_message(report_lines(made, names(), organization="Область", clause="11", zone=MSK))
         render_chart(made, names(), MSK)
         render_workbook(lines, breaches, names(), MSK, RULERS.working)

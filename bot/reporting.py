@@ -48,6 +48,7 @@ from domain.worktime import TimeRuler
 from handlers import texts
 from handlers.reports import period_label
 from storage.engine import Database
+from storage.reports import SqlReportQueries
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("otklik.reports")
@@ -553,16 +554,17 @@ class Reporting:
         period = Period.of_run(run)
         now = self.services.clock.now()
         rulers = self.services.rulers
+        queries = SqlReportQueries(self.db.sessions)
         async with self.db.unit_of_work() as uow:
             before = await reported_before(uow.reports, run, self.zone)
-            report = await build_report(
-                uow.reports, period, rulers, self.zone, now, previous=before
-            )
-            lines = list(await uow.reports.incident_lines(period.start, period.end, now))
-            breaches = report.breaches
-            if report.breach_count > len(breaches):
-                breaches = await build_discipline(uow.reports, period, rulers, now)
             names = await load_names(uow, self.topics)
+        report = await build_report(
+            queries, period, rulers, self.zone, now, previous=before, concurrent=True
+        )
+        lines = list(await queries.incident_lines(period.start, period.end, now))
+        breaches = report.breaches
+        if report.breach_count > len(breaches):
+            breaches = await build_discipline(queries, period, rulers, now)
         if run.id is not None and run.summary is None:
             async with self.db.unit_of_work() as uow:
                 await uow.reports.save_summary(run.id, report.summary.payload())
@@ -603,8 +605,9 @@ class Reporting:
 
     async def deliver_discipline(self, bot: Bot, chat_id: int, period: Period, fmt: str) -> None:
         now = self.services.clock.now()
+        queries = SqlReportQueries(self.db.sessions)
+        breaches = await build_discipline(queries, period, self.services.rulers, now)
         async with self.db.unit_of_work() as uow:
-            breaches = await build_discipline(uow.reports, period, self.services.rulers, now)
             names = await load_names(uow, self.topics)
         data = await asyncio.to_thread(render_discipline, breaches, names, self.zone, fmt)
         for chunk in split_message(discipline_lines(breaches, names, period, self.zone)):

@@ -11,12 +11,13 @@ is inserted, or skipped, in the same transaction as its outbox notices.
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import hashlib
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -235,6 +236,10 @@ class Breakdowns:
     """(topic group, topic, count), most first."""
     locations: tuple[tuple[str | None, int], ...] = ()
     importance: tuple[tuple[str, int], ...] = ()
+    reactions: tuple[tuple[str, int], ...] = ()
+    """Authors' reactions recorded: satisfied, neutral, dissatisfied."""
+    intermediate: int = 0
+    """Incidents given an intermediate answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +330,9 @@ class ReportQueries(Protocol):
         """Incidents detected between consecutive edges."""
         ...
 
-    async def quality(self, start: datetime, end: datetime) -> Quality: ...
+    async def revisions(self, start: datetime, end: datetime) -> int:
+        """Drafts of the period's incidents returned for revision."""
+        ...
 
     async def incident_lines(
         self, start: datetime, end: datetime, now: datetime
@@ -450,8 +457,8 @@ def answer_seconds(pairs: Sequence[tuple[int, int]], ruler: TimeRuler, zone: tzi
         return []
     first = datetime.fromtimestamp(min(d for d, _ in pairs), zone).date()
     last = datetime.fromtimestamp(max(a for _, a in pairs), zone).date()
-    clock = WorkingSeconds(ruler, first, last)
-    return [clock.between(d, a) for d, a in pairs]
+    between = WorkingSeconds(ruler, first, last).between
+    return [between(d, a) for d, a in pairs]
 
 
 def _seconds_stats(values: list[int]) -> tuple[timedelta | None, timedelta | None]:
@@ -463,15 +470,38 @@ def trend_edges(end: datetime, weeks: int = TREND_WEEKS) -> list[datetime]:
     return [end - timedelta(days=7 * k) for k in range(weeks, -1, -1)]
 
 
+async def _together(concurrent: bool, *calls: Callable[[], Awaitable[Any]]) -> list[Any]:
+    """Run the calls one after another, or at once (queries on connections of their own)."""
+    if concurrent:
+        return list(await asyncio.gather(*(call() for call in calls)))
+    return [await call() for call in calls]
+
+
+async def _answer_stats(
+    queries: ReportQueries, period: Period, rulers: Rulers, zone: tzinfo
+) -> tuple[timedelta | None, timedelta | None, int]:
+    pairs = await queries.answer_times(period.start, period.end)
+    seconds = answer_seconds(pairs, rulers.working, zone)
+    middle, p90 = _seconds_stats(seconds)
+    return middle, p90, len(seconds)
+
+
 async def summarize(
-    queries: ReportQueries, period: Period, rulers: Rulers, zone: tzinfo, now: datetime
+    queries: ReportQueries,
+    period: Period,
+    rulers: Rulers,
+    zone: tzinfo,
+    now: datetime,
+    *,
+    concurrent: bool = False,
 ) -> Summary:
-    headline, _ = await queries.cohort(period.start, period.end, now)
-    seconds = answer_seconds(
-        await queries.answer_times(period.start, period.end), rulers.working, zone
+    (headline, _), (middle, _, _), breaches = await _together(
+        concurrent,
+        lambda: queries.cohort(period.start, period.end, now),
+        lambda: _answer_stats(queries, period, rulers, zone),
+        lambda: queries.breach_count(period.start, period.end, now),
     )
-    breaches = await queries.breach_count(period.start, period.end, now)
-    return Summary(headline, breaches, _seconds_stats(seconds)[0])
+    return Summary(headline, breaches, middle)
 
 
 async def reported_before(
@@ -501,34 +531,47 @@ async def build_report(
     trend_weeks: int = TREND_WEEKS,
     breaches_listed: int = BREACHES_LISTED,
     previous: Summary | None = None,
+    concurrent: bool = False,
 ) -> Report:
     """Every figure of the report, from aggregate queries; durations in working time.
 
     A summary compares with `previous` (the previous period's figures as they were reported,
     so both periods are seen at the same distance from their end); without it, the previous
-    period is computed now."""
-    headline, departments = await queries.cohort(period.start, period.end, now)
-    breakdowns = await queries.breakdowns(period.start, period.end)
-    listed = await queries.breaches(period.start, period.end, now, limit=breaches_listed)
-    breaches = tuple(Breach(f, overdue(f, rulers, now)) for f in listed)
-    count = (
-        len(breaches)
-        if len(breaches) < breaches_listed
-        else await queries.breach_count(period.start, period.end, now)
+    period is computed now. `concurrent`: the queries run at once, for `queries` whose calls
+    each take a connection of their own (`storage.reports.SqlReportQueries`)."""
+    start, end = period.start, period.end
+    edges = trend_edges(end, trend_weeks)
+    detailed = period.detailed
+
+    async def nothing() -> None:
+        return None
+
+    (
+        (headline, departments),
+        breakdowns,
+        listed,
+        count,
+        (middle, p90, measured),
+        counts,
+        revisions,
+        before,
+    ) = await _together(
+        concurrent,
+        lambda: queries.cohort(start, end, now),
+        lambda: queries.breakdowns(start, end),
+        lambda: queries.breaches(start, end, now, limit=breaches_listed),
+        lambda: queries.breach_count(start, end, now),
+        lambda: _answer_stats(queries, period, rulers, zone),
+        lambda: queries.trend(edges),
+        (lambda: queries.revisions(start, end)) if detailed else nothing,
+        (
+            lambda: summarize(
+                queries, period.previous(zone), rulers, zone, now, concurrent=concurrent
+            )
+        )
+        if detailed and previous is None
+        else nothing,
     )
-    seconds = answer_seconds(
-        await queries.answer_times(period.start, period.end), rulers.working, zone
-    )
-    middle, p90 = _seconds_stats(seconds)
-    edges = trend_edges(period.end, trend_weeks)
-    counts = await queries.trend(edges)
-    quality = None
-    if period.detailed:
-        quality = await queries.quality(period.start, period.end)
-        if previous is None:
-            previous = await summarize(queries, period.previous(zone), rulers, zone, now)
-    else:
-        previous = None
     return Report(
         period=period,
         made_at=now,
@@ -537,14 +580,16 @@ async def build_report(
         departments=tuple(
             sorted(departments, key=lambda d: (d.department_id is None, -d.counts.total))
         ),
-        breaches=breaches,
+        breaches=tuple(Breach(f, overdue(f, rulers, now)) for f in listed),
         breach_count=count,
         median=middle,
         p90=p90,
-        measured=len(seconds),
+        measured=measured,
         trend=tuple(zip(edges[:-1], counts, strict=True)),
-        quality=quality,
-        previous=previous,
+        quality=Quality(revisions, breakdowns.intermediate, breakdowns.reactions)
+        if detailed
+        else None,
+        previous=(previous or before) if detailed else None,
     )
 
 

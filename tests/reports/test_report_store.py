@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.incident import Status
+from domain.incident import Incident, Source, Status
+from domain.ports import UnitOfWork
+from domain.profiles import shipped_profile
 from domain.reports import (
     Headline,
     Period,
@@ -26,9 +28,11 @@ from domain.reports import (
     request_report,
 )
 from domain.roles import HEADS
+from domain.routing import Routing
 from domain.staffing import AccessDenied
 from domain.timers import NoticeKind, OutboxMessage
 from storage.engine import Database, create_engine, session_factory
+from storage.reports import SqlReportQueries
 from storage.uow import unit_of_work_factory
 from tests.fakes import FixedClock
 from tests.reports.conftest import (
@@ -116,6 +120,19 @@ async def test_the_weekly_report_of_a_scripted_week(db: Database) -> None:
     assert report.trend[-2] == (WEEK.start - timedelta(days=7), 1)
     assert report.quality is None and report.previous is None
     assert report.breach_count == 5
+
+
+async def test_the_queries_at_once_on_connections_of_their_own_give_the_same_report(
+    db: Database,
+) -> None:
+    await week_in(db)
+    november = Period(PeriodKind.MONTHLY, msk("2026-11-01 00:00"), msk("2026-12-01 00:00"))
+    for period, now in ((WEEK, NOW), (november, msk("2026-12-01 09:00"))):
+        one_by_one = await report_of(db, period, now)
+        at_once = await build_report(
+            SqlReportQueries(db.sessions), period, RULERS, MSK, now, concurrent=True
+        )
+        assert at_once == one_by_one
 
 
 async def test_the_report_lists_the_first_breaches_and_counts_them_all(db: Database) -> None:
@@ -329,3 +346,41 @@ async def test_a_summary_compares_with_the_previous_period_as_it_was_reported(
     assert Summary.from_payload(Summary(Headline(), 0, None).payload()) == Summary(
         Headline(), 0, None
     )
+
+
+class SurgeRouting(Routing):
+    """Routing with `check_surge` where the lead wires it: after the tags are written, in the
+    tagging unit of work."""
+
+    surge = SurgeSettings(threshold=3, window=timedelta(hours=24), alert_roles=HEADS)
+
+    async def _alert_if_significant(
+        self, uow: UnitOfWork, incident: Incident, now: datetime
+    ) -> None:
+        await check_surge(uow, incident, self.surge, now)
+        await super()._alert_if_significant(uow, incident, now)
+
+
+async def test_tagging_through_routing_alerts_a_surge_once(uow_factory: UowFactory) -> None:
+    async with uow_factory() as uow:
+        office = await seed_staff(uow)
+        await uow.commit()
+    clock = FixedClock(msk("2026-11-24 10:00"))
+    routing = SurgeRouting(uow_factory, clock, shipped_profile("lipetsk"), RULERS)
+    curator = office.curator.telegram_id
+    for n in range(5):
+        registered = await routing.register_post(
+            curator, Source(network="vk", url=f"https://vk.com/wall-7_{n}", text="Яма")
+        )
+        incident = registered.incident
+        assert incident.id is not None
+        tagged = await routing.tag(
+            curator, incident.id, incident.version, topic_group="roads", topic="potholes"
+        )
+        await routing.tag(curator, incident.id, tagged.version, location="ул. Ленина")
+        clock.move(timedelta(minutes=20))
+    surges = [n for n in await _pending(uow_factory) if n.kind is NoticeKind.SURGE]
+    assert sorted(n.recipient_id or 0 for n in surges) == sorted(
+        [office.head.id or 0, office.deputy.id or 0]
+    )
+    assert surges[0].payload["count"] == 3
