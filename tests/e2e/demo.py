@@ -77,11 +77,33 @@ async def day(workdir: Path) -> None:
         await route(curator, housing)
         await card(olga, "горячей воды")
 
+        bot.set_clock(msk("2026-11-24 11:00"))
+        ivan.press("✍️ Подготовить ответ", message=task)
+        await ivan.wait_for(lambda m: "Окончательный ответ" in m.button_labels)
+        ivan.press("Окончательный ответ")
+        await ivan.wait_for("Пишите")
+        ivan.send("Добрый день! Яму у дома 5 на ул. Ленина заделали 24.11.2026.")
+        draft = await ivan.wait_for("Добавлено в проект")
+        ivan.press("📤 На согласование", message=draft)
+        await ivan.wait_for("Проект отправлен на согласование")
+        review = await curator.wait_for(lambda m: "✅ Согласовать" in m.button_labels)
+        curator.press("✅ Согласовать", message=review)
+        ready = await ivan.wait_for(lambda m: "📢 Опубликовано" in m.button_labels)
+        ivan.press("📢 Опубликовано", message=ready)
+        await ivan.wait_for("Пришлите ссылку")
+        ivan.send("https://t.me/podslushano_lip/1?comment=5")
+        await ivan.wait_for("Публикация записана")
+        await curator.wait_for(lambda m: "Итог: ответ дан" in m.content)
+
         bot.set_clock(msk("2026-11-24 15:00"))
         ivan.send("/tasks")
-        await ivan.wait_for("Ваши задачи")
+        await ivan.wait_for(lambda m: "задач" in m.content)
         head.send("/board")
         await head.wait_for("Открытые сообщения")
+
+        bot.set_clock(msk("2026-11-27 16:05"))  # Friday: the weekly report (Barnaul 11 style)
+        head.send("/report week")
+        await head.wait_for("Всего сообщений")
 
         for person, title in (
             (curator, "Куратор"),

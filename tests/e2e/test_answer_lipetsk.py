@@ -62,6 +62,11 @@ async def test_lipetsk_whole_path_with_a_revision_and_publication(worlds: Worlds
     await executor.wait_for("Проект отправлен на согласование")
 
     second = await card(curator, "редакция 2")
+    # The "Согласовать" drawn for the first draft is stale now that the draft changed.
+    old = review.button("✅ Согласовать")
+    assert old is not None and old.callback_data is not None
+    stale = await curator.press_data(old.callback_data, review).answered()
+    assert stale.text is not None and "устарела" in stale.text
     curator.press("✅ Согласовать", message=second)
     approved = await executor.wait_for(lambda m: "согласовано, ждёт публикации" in m.content)
     assert "опубликовать ответ: до" in approved.content and "п. 12" in approved.content
@@ -129,3 +134,22 @@ async def test_an_intermediate_answer_then_the_final_one_within_seven_working_da
     # 7 working days from Tuesday 24 November: the end of Thursday 3 December (п. 13).
     assert "окончательный ответ после промежуточного: до 03.12.2026 18:00" in waiting.content
     assert "Окончательный ответ обещан к 03.12.2026" in waiting.content
+
+    org.bot.set_clock(msk("2026-12-02 10:00"))
+    executor.press("✍️ Подготовить ответ", message=waiting)
+    await executor.wait_for(lambda m: "Окончательный ответ" in m.button_labels)
+    executor.press("Окончательный ответ")
+    await executor.wait_for("Пишите окончательный ответ")
+    executor.send("Пробы в норме; трубы промыты 01.12.2026, вода соответствует нормам.")
+    final = await executor.wait_for("Добавлено в проект")
+    executor.press("📤 На согласование", message=final)
+    await executor.wait_for("Проект отправлен на согласование")
+    review = await card(curator, "редакция 1): «Пробы в норме")
+    curator.press("✅ Согласовать", message=review)
+    ready = await executor.wait_for(lambda m: "согласовано, ждёт публикации" in m.content)
+    executor.press("📢 Опубликовано", message=ready)
+    await executor.wait_for("Пришлите ссылку")
+    executor.send("https://vk.com/wall-33_1?reply=2")
+    await executor.wait_for("Публикация записана")
+    done = await curator.wait_for(lambda m: "Итог: ответ дан после промежуточного" in m.content)
+    assert "Статус: закрыто" in done.content
