@@ -28,6 +28,7 @@ from domain.answering import Answering
 from domain.catalog import TopicCatalog
 from domain.clock import Clock
 from domain.deadlines import Deadlines
+from domain.reports import SurgeSettings
 from domain.routing import Routing, RoutingSettings
 from domain.services import Services
 from domain.staffing import ensure_setup_invite
@@ -54,7 +55,17 @@ def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
     rulers = build_rulers(settings)
     window = timedelta(days=settings.intake.repeat_window_days)
     routing = Routing(
-        db.unit_of_work, clock, profile, rulers, RoutingSettings(repeat_window=window)
+        db.unit_of_work,
+        clock,
+        profile,
+        rulers,
+        RoutingSettings(
+            repeat_window=window,
+            surge=SurgeSettings(
+                threshold=settings.reports.surge_threshold,
+                window=timedelta(hours=settings.reports.surge_window_hours),
+            ),
+        ),
     )
     catalog = (
         TopicCatalog.from_config(settings.intake.topics)

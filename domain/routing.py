@@ -8,7 +8,7 @@ timers as the profile says, and notices in the outbox in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from domain.intake import canonical_url
 from domain.people import StaffMember, on_duty
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import Profile
+from domain.reports import SurgeSettings, check_surge
 from domain.roles import HEADS, Role
 from domain.timeline import Rulers
 from domain.timer_plan import Context, Plan, TimerPlanner
@@ -79,6 +80,8 @@ class Returned:
 @dataclass(frozen=True, slots=True)
 class RoutingSettings:
     repeat_window: timedelta = timedelta(days=30)
+    surge: SurgeSettings = field(default_factory=SurgeSettings)
+    """Surges of activity on one topic and location (Lipetsk 21, Barnaul 12)."""
 
 
 class Routing:
@@ -209,8 +212,12 @@ class Routing:
             CURATORS,
             payload,
             mutate=mutate,
-            after=self._alert_if_significant,
+            after=self._after_tagging,
         )
+
+    async def _after_tagging(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
+        await self._alert_if_significant(uow, incident, now)
+        await check_surge(uow, incident, self.settings.surge, now)
 
     async def _alert_if_significant(
         self, uow: UnitOfWork, incident: Incident, now: datetime

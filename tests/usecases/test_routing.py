@@ -253,3 +253,26 @@ async def test_barnaul_not_subject_goes_to_the_external_curator_and_only_the_lea
         await world.routing.return_not_competent(300, iid(second), second.version, "Не наше")
     back = await world.routing.return_not_competent(302, iid(second), second.version, "Не наше")
     assert back.incident.status is Status.RETURNED
+
+
+async def test_five_posts_on_one_topic_and_place_in_a_day_alert_the_heads_once(
+    world: World,
+) -> None:
+    for n in range(6):
+        inc = (
+            await world.routing.register_post(100, replace(POST, url=f"https://vk.com/wall-5_{n}"))
+        ).incident
+        await world.routing.tag(
+            100,
+            iid(inc),
+            inc.version,
+            topic_group="roads",
+            topic="potholes",
+            location="Центральный",
+        )
+        world.clock.move(timedelta(minutes=30))
+    surges = [m for m in world.store.outbox.values() if m.kind is NoticeKind.SURGE]
+    assert {m.recipient_id for m in surges} == {world.head.id, world.deputy.id}
+    assert all(
+        m.payload["count"] == 5 for m in surges
+    )  # once, at the fifth; the sixth adds no alert
