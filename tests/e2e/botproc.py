@@ -152,7 +152,8 @@ class BotProcess:
         if self.proc is None:
             return 0
         if self.proc.returncode is None:
-            self.proc.send_signal(sig)
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(sig)
             try:
                 await asyncio.wait_for(self.proc.wait(), 15)
             except TimeoutError:

@@ -36,8 +36,13 @@ class Worlds:
         return self.running[profile][2]
 
     async def close(self) -> None:
+        """Stop every bot even if one of them fails to stop cleanly: no process outlives the run."""
         for fake, bot, _ in self.running.values():
-            await bot.stop()
+            try:
+                await bot.stop()
+            except Exception:
+                if bot.proc is not None and bot.proc.returncode is None:
+                    bot.proc.kill()
             await fake.stop()
 
 
