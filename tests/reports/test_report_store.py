@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.incident import Incident, Source, Status
-from domain.ports import UnitOfWork
+from domain.incident import Source, Status
 from domain.profiles import shipped_profile
 from domain.reports import (
     Headline,
@@ -28,7 +27,7 @@ from domain.reports import (
     request_report,
 )
 from domain.roles import HEADS
-from domain.routing import Routing
+from domain.routing import Routing, RoutingSettings
 from domain.staffing import AccessDenied
 from domain.timers import NoticeKind, OutboxMessage
 from storage.engine import Database, create_engine, session_factory
@@ -348,25 +347,15 @@ async def test_a_summary_compares_with_the_previous_period_as_it_was_reported(
     )
 
 
-class SurgeRouting(Routing):
-    """Routing with `check_surge` where the lead wires it: after the tags are written, in the
-    tagging unit of work."""
-
-    surge = SurgeSettings(threshold=3, window=timedelta(hours=24), alert_roles=HEADS)
-
-    async def _alert_if_significant(
-        self, uow: UnitOfWork, incident: Incident, now: datetime
-    ) -> None:
-        await check_surge(uow, incident, self.surge, now)
-        await super()._alert_if_significant(uow, incident, now)
-
-
 async def test_tagging_through_routing_alerts_a_surge_once(uow_factory: UowFactory) -> None:
     async with uow_factory() as uow:
         office = await seed_staff(uow)
         await uow.commit()
     clock = FixedClock(msk("2026-11-24 10:00"))
-    routing = SurgeRouting(uow_factory, clock, shipped_profile("lipetsk"), RULERS)
+    surge = SurgeSettings(threshold=3, window=timedelta(hours=24), alert_roles=HEADS)
+    routing = Routing(
+        uow_factory, clock, shipped_profile("lipetsk"), RULERS, RoutingSettings(surge=surge)
+    )
     curator = office.curator.telegram_id
     for n in range(5):
         registered = await routing.register_post(
