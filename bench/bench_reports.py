@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -33,8 +32,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_storage import batches, copy_rows, machine, size_of, timed
-from sqlalchemy import Table, insert, text
+from bench_storage import load_rows, machine, size_of, table_of, timed
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.production_calendar import RussianCalendarFacts
@@ -65,14 +63,11 @@ from storage.engine import Database, create_engine, session_factory
 from storage.models import (
     ApprovalRow,
     AssignmentRow,
-    DepartmentRow,
     DraftRow,
     IncidentLinkRow,
     IncidentRow,
     IncidentSourceRow,
     PublicationRow,
-    StaffRoleRow,
-    StaffRow,
     TimerRow,
 )
 from storage.reports import SqlReportQueries
@@ -85,7 +80,6 @@ DEPARTMENTS = 20
 STAFF = 200
 TOPICS = [(f"g{g}", f"t{g}_{t}") for g in range(12) for t in range(6)]
 LOCATIONS = [f"район {n}" for n in range(40)]
-BATCH = 20_000
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- reports-bench:begin -->", "<!-- reports-bench:end -->"
 DAY = ((540, 780), (840, 1080))
@@ -96,14 +90,14 @@ RULERS = Rulers(
 )
 H = timedelta(hours=1)
 TABLES: list[tuple[str, Any]] = [
-    ("inc", IncidentRow.__table__),
-    ("src", IncidentSourceRow.__table__),
-    ("asg", AssignmentRow.__table__),
-    ("drf", DraftRow.__table__),
-    ("pub", PublicationRow.__table__),
-    ("apr", ApprovalRow.__table__),
-    ("lnk", IncidentLinkRow.__table__),
-    ("tim", TimerRow.__table__),
+    ("inc", IncidentRow),
+    ("src", IncidentSourceRow),
+    ("asg", AssignmentRow),
+    ("drf", DraftRow),
+    ("pub", PublicationRow),
+    ("apr", ApprovalRow),
+    ("lnk", IncidentLinkRow),
+    ("tim", TimerRow),
 ]
 
 
@@ -259,62 +253,17 @@ def generate(ids: range, n: int, rng: random.Random) -> dict[str, list[dict[str,
 
 
 async def load(engine: AsyncEngine, n: int) -> int:
+    """bench_storage's bulk loader with this year's rows."""
     rng = random.Random(20261127)
-    postgres = engine.dialect.name == "postgresql"
-    async with engine.begin() as conn:
-        await conn.execute(
-            insert(DepartmentRow),
-            [{"id": d, "name": f"Отдел {d}"} for d in range(1, DEPARTMENTS + 1)],
-        )
-        await conn.execute(
-            insert(StaffRow),
-            [
-                {
-                    "id": s,
-                    "telegram_id": 10_000 + s,
-                    "full_name": f"Сотрудник {s}",
-                    "department_id": 1 + s % DEPARTMENTS,
-                    "active": True,
-                    "blocked_bot": False,
-                }
-                for s in range(1, STAFF + 1)
-            ],
-        )
-        await conn.execute(
-            insert(StaffRoleRow),
-            [
-                {"staff_id": s, "role": "curator" if s <= 5 else "executor"}
-                for s in range(1, STAFF + 1)
-            ],
-        )
-    rows = 0
-    for ids in batches(n, BATCH):
-        data = generate(ids, n, rng)
-        async with engine.begin() as conn:
-            for key, table in TABLES:
-                assert isinstance(table, Table)
-                if postgres:
-                    if key == "drf":  # a JSON column bench_storage's COPY does not know
-                        for row in data[key]:
-                            row["overridden_warnings"] = json.dumps(row["overridden_warnings"])
-                    await copy_rows(conn, table, data[key])
-                elif data[key]:
-                    await conn.execute(insert(table), data[key])
-                rows += len(data[key])
-        print(f"\r  loaded {ids[-1]:,} incidents", end="", flush=True)
-    print()
-    async with engine.connect() as conn:
-        if postgres:
-            for name in ("incidents", "departments", "staff", "drafts"):
-                sequence = f"pg_get_serial_sequence('{name}', 'id')"
-                await conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM {name}"))
-            await conn.commit()
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("VACUUM ANALYZE"))
-        else:
-            await conn.execute(text("ANALYZE"))
-            await conn.commit()
-    return rows
+    return await load_rows(
+        engine,
+        n,
+        lambda ids: generate(ids, n, rng),
+        [(key, table_of(row)) for key, row in TABLES],
+        sequences=("incidents", "drafts"),
+        departments=DEPARTMENTS,
+        staff=STAFF,
+    )
 
 
 @dataclass

@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.incident import Action, Status
@@ -54,9 +54,9 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SPAN = timedelta(days=730)
 DEPARTMENTS = 20
 STAFF = 200
+CURATORS = 5
 TOPICS = [(f"group {g}", f"topic {g}.{t}") for g in range(12) for t in range(6)]
 BATCH = 20_000
-JSON_COLUMNS = frozenset({"extra_clauses", "media", "actor_roles", "payload"})
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- storage-bench:begin -->", "<!-- storage-bench:end -->"
 
@@ -187,27 +187,44 @@ def generate(
 
 
 async def copy_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: COPY through asyncpg; the columns are converted as the column types do."""
+    """PostgreSQL: COPY through asyncpg; JSON columns (found by their type) go as JSON text."""
     if not rows:
         return
     raw = await conn.get_raw_connection()
     driver: Any = raw.driver_connection
     columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
     records = [
-        tuple(json.dumps(r[c], ensure_ascii=False) if c in JSON_COLUMNS else r[c] for c in columns)
+        tuple(json.dumps(r[c], ensure_ascii=False) if c in json_columns else r[c] for c in columns)
         for r in rows
     ]
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
-async def load(engine: AsyncEngine, n: int, open_timers: int) -> int:
-    rng = random.Random(20261120)
+Generate = Callable[[range], dict[str, list[dict[str, Any]]]]
+"""Rows of the incidents with these ids, per table key."""
+
+
+async def load_rows(
+    engine: AsyncEngine,
+    n: int,
+    generate: Generate,
+    tables: Sequence[tuple[str, Table]],
+    *,
+    sequences: Sequence[str] = ("incidents",),
+    departments: int = DEPARTMENTS,
+    staff: int = STAFF,
+) -> int:
+    """The bulk loader: `departments` departments and `staff` people (the first five curators,
+    the others executors), then N incidents in batches of BATCH, each batch one transaction of
+    bulk inserts (executemany on SQLite, COPY on PostgreSQL) into `tables` in their order; then
+    the serial sequences of `sequences` (and departments, staff) moved past the ids written,
+    and the statistics gathered (VACUUM ANALYZE, ANALYZE). Rows written in batches back."""
     postgres = engine.dialect.name == "postgresql"
-    rows = 0
     async with engine.begin() as conn:
         await conn.execute(
             insert(DepartmentRow),
-            [{"id": d, "name": f"department {d}"} for d in range(1, DEPARTMENTS + 1)],
+            [{"id": d, "name": f"department {d}"} for d in range(1, departments + 1)],
         )
         await conn.execute(
             insert(StaffRow),
@@ -216,42 +233,35 @@ async def load(engine: AsyncEngine, n: int, open_timers: int) -> int:
                     "id": s,
                     "telegram_id": 10_000 + s,
                     "full_name": f"person {s}",
-                    "department_id": 1 + s % DEPARTMENTS,
+                    "department_id": 1 + s % departments,
                     "active": True,
                     "blocked_bot": False,
                 }
-                for s in range(1, STAFF + 1)
+                for s in range(1, staff + 1)
             ],
         )
         await conn.execute(
             insert(StaffRoleRow),
             [
-                {"staff_id": s, "role": "curator" if s <= 5 else "executor"}
-                for s in range(1, STAFF + 1)
+                {"staff_id": s, "role": "curator" if s <= CURATORS else "executor"}
+                for s in range(1, staff + 1)
             ],
         )
-    tables = [
-        ("inc", IncidentRow.__table__),
-        ("src", IncidentSourceRow.__table__),
-        ("asg", AssignmentRow.__table__),
-        ("his", HistoryRow.__table__),
-        ("tim", TimerRow.__table__),
-    ]
+    rows = 0
     for ids in batches(n, BATCH):
-        data = generate(ids, n, open_timers, rng)
+        data = generate(ids)
         async with engine.begin() as conn:
             for key, table in tables:
-                assert isinstance(table, Table)
                 if postgres:
                     await copy_rows(conn, table, data[key])
-                else:
+                elif data[key]:
                     await conn.execute(insert(table), data[key])
                 rows += len(data[key])
         print(f"\r  loaded {ids[-1]:,} incidents", end="", flush=True)
     print()
     if postgres:
         async with engine.begin() as conn:
-            for name in ("incidents", "departments", "staff"):
+            for name in ("departments", "staff", *sequences):
                 sequence = f"pg_get_serial_sequence('{name}', 'id')"
                 await conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM {name}"))
         async with engine.connect() as conn:
@@ -262,6 +272,24 @@ async def load(engine: AsyncEngine, n: int, open_timers: int) -> int:
             await conn.execute(text("ANALYZE"))
             await conn.commit()
     return rows
+
+
+def table_of(row: Any) -> Table:
+    table = row.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+async def load(engine: AsyncEngine, n: int, open_timers: int) -> int:
+    rng = random.Random(20261120)
+    tables = [
+        ("inc", table_of(IncidentRow)),
+        ("src", table_of(IncidentSourceRow)),
+        ("asg", table_of(AssignmentRow)),
+        ("his", table_of(HistoryRow)),
+        ("tim", table_of(TimerRow)),
+    ]
+    return await load_rows(engine, n, lambda ids: generate(ids, n, open_timers, rng), tables)
 
 
 async def timed(
