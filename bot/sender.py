@@ -87,6 +87,47 @@ def is_gone(token: str) -> bool:
     return False
 
 
+class ClaimLost(Exception):
+    """The notice being sent is no longer this sender's (its lease ended and another sender
+    took it): this one stops sending it."""
+
+
+class Parts:
+    """The messages of one notice that takes several (a report: text chunks, a chart, a
+    workbook), sent in order through `send`. The count of parts delivered is committed on the
+    notice after each one (`Outbox.advance`), and the parts a former attempt delivered are
+    skipped: a retry after a 5xx, a network error or a restart goes on where the last attempt
+    stopped instead of sending the text again. A renderer must make the same parts in the same
+    order each time it is called for a notice."""
+
+    def __init__(self, sender: Sender, notice: OutboxMessage) -> None:
+        self.bot = sender.bot
+        self._sender = sender
+        self._notice = notice
+        self._delivered = notice.progress
+        self._next = 0
+
+    def pending(self, count: int = 1) -> bool:
+        """Whether any of the next `count` parts is still to be sent (what a former attempt
+        delivered need not even be rendered again)."""
+        return self._next + count > self._delivered
+
+    async def send(self, part: Callable[[], Awaitable[object]]) -> bool:
+        """Send the next part unless a former attempt did; whether it was sent now."""
+        index = self._next
+        self._next += 1
+        if index < self._delivered:
+            return False
+        await part()
+        self._delivered = index + 1
+        await self._sender.advance(self._notice, self._delivered)
+        return True
+
+
+Renderer = Callable[[Parts, int, OutboxMessage], Awaitable[None]]
+"""Renders notices of one kind to a chat (`Sender.renderers`), through `Parts`."""
+
+
 class Sender:
     """Delivers the outbox. Several may run at once (bot instances on one PostgreSQL database):
     each claims a batch under a lease (`Outbox.claim`), so a notice goes out once, and per chat
@@ -110,7 +151,7 @@ class Sender:
         self.token = token or sender_token()
         self._wake = asyncio.Event()
         self._stopping = False
-        self.renderers: dict[NoticeKind, Callable[[Bot, int, OutboxMessage], Awaitable[None]]] = {}
+        self.renderers: dict[NoticeKind, Renderer] = {}
         """Notices rendered elsewhere (reports with files: `bot.reporting`), by kind."""
 
     def kick(self) -> None:
@@ -200,6 +241,8 @@ class Sender:
         except TelegramBadRequest as exc:
             log.error("notice %s refused by Telegram: %s", notice.id, exc)
             await self._fail(notice, str(exc))
+        except ClaimLost:
+            log.warning("notice %s was taken by another sender while being sent", notice.id)
         else:
             await self._mark_sent(notice, covered)
         return None
@@ -214,6 +257,17 @@ class Sender:
                 await uow.commit()
         except Exception:
             log.exception("could not give back %d claimed notices; their lease will end", len(ids))
+
+    async def advance(self, notice: OutboxMessage, progress: int) -> None:
+        """Commit that the first `progress` parts of `notice` went out (see `Parts`), and keep
+        the lease on it running while the rest is sent; `ClaimLost` if it is no longer ours."""
+        assert notice.id is not None
+        async with self.services.uow_factory() as uow:
+            until = self.services.clock.now() + self.lease
+            ours = await uow.outbox.advance(notice.id, progress, by=self.token, until=until)
+            await uow.commit()
+        if not ours:
+            raise ClaimLost(notice.id)
 
     async def _mark_sent(self, notice: OutboxMessage, covered: Sequence[int] = ()) -> None:
         """Sent; a card also covers the later card notices of the same person and incident
@@ -295,7 +349,7 @@ class Sender:
             return
         render = self.renderers.get(notice.kind)
         if render is not None:
-            await render(self.bot, chat_id, notice)
+            await render(Parts(self, notice), chat_id, notice)
             return
         text = await self._text(notice, staff)
         if text:  # a reminder of a timer already stopped is obsolete: nothing to say
@@ -354,7 +408,15 @@ class Sender:
         timer = await self._timer(notice)
         if timer is None or timer.due_at is None:
             return ""
-        left, _ = time_left(timer, self.services.clock.now(), self.services.rulers)
+        left, over = time_left(timer, self.services.clock.now(), self.services.rulers)
+        if over:  # sent late (the bot was down, or Telegram was): say so, not "time left"
+            return texts.REMINDER_LATE.format(
+                number=number,
+                what=what,
+                due=moment(timer.due_at, zone),
+                ago=duration(left),
+                clause=timer.clause,
+            )
         return texts.REMINDER.format(
             number=number,
             what=what,

@@ -234,6 +234,9 @@ NOBODY_CAN_ACT = (
 )
 DECISION_NEEDED = "Сообщение №{number} ждёт вашего решения."
 REMINDER = "⏰ Напоминание, сообщение №{number}: {what} — до {due} (осталось {left}) — {clause}"
+REMINDER_LATE = (
+    "⏰ Напоминание, сообщение №{number}: {what} — срок истёк {due} ({ago} назад) — {clause}"
+)
 BREACH = (
     "🔴 Нарушен срок, сообщение №{number}: {what} — срок истёк {due} — {clause}. "
     "Ответственный: {holder}."
