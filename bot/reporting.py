@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import html
 import io
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile
 
 from bot.config import WEEKDAYS, Settings
+from bot.sender import ClaimLost, Parts, Renderer
 from domain.ports import ReportRun
 from domain.profiles import Profile
 from domain.reports import (
@@ -57,9 +58,6 @@ TELEGRAM_TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 LINES_PER_SECTION = 15
 CONTENT_PLAN_PROFILES = frozenset({"myasnikovsky"})
-
-Renderer = Callable[[Bot, int, OutboxMessage], Awaitable[None]]
-
 
 # ---- settings ---------------------------------------------------------------------------------
 
@@ -547,12 +545,11 @@ class Reporting:
         }
 
     async def compute(
-        self, run: ReportRun
+        self, run: ReportRun, now: datetime
     ) -> tuple[Report, list[IncidentLine], tuple[Breach, ...], Names]:
-        """The run's report, and for its workbook the period's incidents and every breach. A
-        posted run keeps its figures, which the next period's summary compares with."""
+        """The run's report as of `now`, and for its workbook the period's incidents and every
+        breach. A posted run keeps its figures, which the next period's summary compares with."""
         period = Period.of_run(run)
-        now = self.services.clock.now()
         rulers = self.services.rulers
         queries = SqlReportQueries(self.db.sessions)
         async with self.db.unit_of_work() as uow:
@@ -571,14 +568,19 @@ class Reporting:
                 await uow.commit()
         return report, lines, breaches, names
 
-    async def deliver_report(self, bot: Bot, chat_id: int, run: ReportRun) -> None:
-        """The report of the run's period: text, chart, workbook."""
+    async def deliver_report(
+        self, parts: Parts, chat_id: int, run: ReportRun, now: datetime
+    ) -> None:
+        """The report of the run's period as of `now`: text, chart, workbook, each part once."""
         period = Period.of_run(run)
-        report, lines, breaches, names = await self.compute(run)
+        report, lines, breaches, names = await self.compute(run, now)
         clause = self.clauses.get(period.kind.value) if run.id is not None else None
         text = report_lines(
             report, names, organization=self.organization, clause=clause, zone=self.zone
         )
+        await _send_text(parts, chat_id, split_message(text))
+        if not parts.pending(2):
+            return
         working = self.services.rulers.working
         png, xlsx = await asyncio.to_thread(
             lambda: (
@@ -586,53 +588,63 @@ class Reporting:
                 render_workbook(lines, breaches, names, self.zone, working),
             )
         )
-        for chunk in split_message(text):
-            await bot.send_message(chat_id, chunk)
-        await bot.send_photo(
-            chat_id,
-            BufferedInputFile(png, filename="report.png"),
-            caption=texts.REPORT_CHART_CAPTION[:CAPTION_LIMIT],
+        await parts.send(
+            lambda: parts.bot.send_photo(
+                chat_id,
+                BufferedInputFile(png, filename="report.png"),
+                caption=texts.REPORT_CHART_CAPTION[:CAPTION_LIMIT],
+            )
         )
         start, end = (
             _local(period.start, self.zone).strftime("%Y%m%d"),
             _local(period.end, self.zone).strftime("%Y%m%d"),
         )
-        await bot.send_document(
-            chat_id,
-            BufferedInputFile(xlsx, filename=texts.REPORT_FILE.format(start=start, end=end)),
-            caption=texts.REPORT_FILE_CAPTION[:CAPTION_LIMIT],
+        await parts.send(
+            lambda: parts.bot.send_document(
+                chat_id,
+                BufferedInputFile(xlsx, filename=texts.REPORT_FILE.format(start=start, end=end)),
+                caption=texts.REPORT_FILE_CAPTION[:CAPTION_LIMIT],
+            )
         )
 
-    async def deliver_discipline(self, bot: Bot, chat_id: int, period: Period, fmt: str) -> None:
-        now = self.services.clock.now()
+    async def deliver_discipline(
+        self, parts: Parts, chat_id: int, period: Period, fmt: str, now: datetime
+    ) -> None:
+        """The breaches per person as of `now`: text, then the XLSX or CSV file, each part once."""
         queries = SqlReportQueries(self.db.sessions)
         breaches = await build_discipline(queries, period, self.services.rulers, now)
         async with self.db.unit_of_work() as uow:
             names = await load_names(uow, self.topics)
+        lines = discipline_lines(breaches, names, period, self.zone)
+        await _send_text(parts, chat_id, split_message(lines))
+        if not parts.pending():
+            return
         data = await asyncio.to_thread(render_discipline, breaches, names, self.zone, fmt)
-        for chunk in split_message(discipline_lines(breaches, names, period, self.zone)):
-            await bot.send_message(chat_id, chunk)
         start, end = (
             _local(period.start, self.zone).strftime("%Y%m%d"),
             _local(period.end, self.zone).strftime("%Y%m%d"),
         )
         name = texts.DISCIPLINE_FILE.format(start=start, end=end, ext=fmt)
-        await bot.send_document(
-            chat_id, BufferedInputFile(data, filename=name), caption=texts.DISCIPLINE_CAPTION
+        await parts.send(
+            lambda: parts.bot.send_document(
+                chat_id, BufferedInputFile(data, filename=name), caption=texts.DISCIPLINE_CAPTION
+            )
         )
 
-    async def _guarded(self, bot: Bot, chat_id: int, make: Awaitable[None]) -> None:
+    async def _guarded(self, parts: Parts, chat_id: int, make: Awaitable[None]) -> None:
         """Telegram's errors go to the sender (retry, 403…); a failure of our own is logged and
         the person told, so one broken report never blocks the outbox."""
         try:
             await make
-        except TelegramAPIError:
+        except (TelegramAPIError, ClaimLost):
             raise
         except Exception:
             log.exception("a report could not be made")
-            await bot.send_message(chat_id, texts.ERROR)
+            await parts.bot.send_message(chat_id, texts.ERROR)
 
-    async def _report_notice(self, bot: Bot, chat_id: int, notice: OutboxMessage) -> None:
+    async def _report_notice(self, parts: Parts, chat_id: int, notice: OutboxMessage) -> None:
+        """Made as of the moment the notice was queued (the report minute, or the request), so
+        a retry renders the same parts it resumes."""
         payload = notice.payload
         if "run_id" in payload:
             async with self.db.unit_of_work() as uow:
@@ -642,29 +654,33 @@ class Reporting:
         else:
             period = Period.from_payload(payload)
             run = ReportRun(None, period.kind.value, period.start, period.end, notice.created_at)
-        await self._guarded(bot, chat_id, self.deliver_report(bot, chat_id, run))
+        await self._guarded(
+            parts, chat_id, self.deliver_report(parts, chat_id, run, notice.created_at)
+        )
 
-    async def _discipline_notice(self, bot: Bot, chat_id: int, notice: OutboxMessage) -> None:
+    async def _discipline_notice(self, parts: Parts, chat_id: int, notice: OutboxMessage) -> None:
         period = Period.from_payload(notice.payload)
         fmt = "csv" if notice.payload.get("format") == "csv" else "xlsx"
-        await self._guarded(bot, chat_id, self.deliver_discipline(bot, chat_id, period, fmt))
+        await self._guarded(
+            parts,
+            chat_id,
+            self.deliver_discipline(parts, chat_id, period, fmt, notice.created_at),
+        )
 
-    async def _surge_notice(self, bot: Bot, chat_id: int, notice: OutboxMessage) -> None:
+    async def _surge_notice(self, parts: Parts, chat_id: int, notice: OutboxMessage) -> None:
         p = notice.payload
         numbers = ", №".join(html.escape(str(n)) for n in p.get("numbers", []))
         topic = self.topics.get(str(p.get("topic")), str(p.get("topic")))
-        await bot.send_message(
-            chat_id,
-            texts.SURGE_ALERT.format(
-                count=p.get("count", 0),
-                hours=p.get("hours", 0),
-                topic=html.escape(topic),
-                location=html.escape(str(p.get("location"))),
-                numbers=numbers,
-            )[:TELEGRAM_TEXT_LIMIT],
+        text = texts.SURGE_ALERT.format(
+            count=p.get("count", 0),
+            hours=p.get("hours", 0),
+            topic=html.escape(topic),
+            location=html.escape(str(p.get("location"))),
+            numbers=numbers,
         )
+        await _send_text(parts, chat_id, [text[:TELEGRAM_TEXT_LIMIT]])
 
-    async def _content_notice(self, bot: Bot, chat_id: int, notice: OutboxMessage) -> None:
+    async def _content_notice(self, parts: Parts, chat_id: int, notice: OutboxMessage) -> None:
         last = notice.payload.get("last")
         if last:
             moment = datetime.fromisoformat(str(last))
@@ -674,4 +690,9 @@ class Reporting:
             )
         else:
             since = texts.CONTENT_NEVER
-        await bot.send_message(chat_id, texts.CONTENT_REMINDER.format(since=since))
+        await _send_text(parts, chat_id, [texts.CONTENT_REMINDER.format(since=since)])
+
+
+async def _send_text(parts: Parts, chat_id: int, chunks: Sequence[str]) -> None:
+    for chunk in chunks:
+        await parts.send(functools.partial(parts.bot.send_message, chat_id, chunk))

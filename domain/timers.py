@@ -123,3 +123,6 @@ class OutboxMessage:
     not_before: datetime | None = None
     """Retry backoff: not sent before this moment."""
     failed: str | None = None
+    progress: int = 0
+    """Parts of a notice in several messages (a report's text, chart and workbook) already
+    delivered: a retry goes on after them instead of sending them again."""

@@ -337,6 +337,8 @@ class OutboxRow(Base):
     """A sender took the row and is sending it until then; after that another may take it."""
     claimed_by: Mapped[str | None] = mapped_column(String(CLAIMANT))
     """Which sender took it (its token), so it releases only its own claims."""
+    progress: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Parts of a notice in several messages already delivered; a retry goes on after them."""
 
 
 Index(

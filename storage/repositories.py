@@ -1152,6 +1152,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         attempts=row.attempts,
         not_before=row.not_before,
         failed=row.failed,
+        progress=row.progress,
     )
 
 
@@ -1223,6 +1224,7 @@ class SqlOutbox:
             "attempts": message.attempts,
             "not_before": message.not_before,
             "failed": message.failed,
+            "progress": message.progress,
         }
         if message.dedupe_key is None:
             query: Any = insert(OutboxRow).values(values)
@@ -1339,6 +1341,15 @@ class SqlOutbox:
                 .order_by(OutboxRow.id)
             )
         )
+
+    async def advance(self, message_id: int, progress: int, *, by: str, until: datetime) -> bool:
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.claimed_by == by, _unsent(OutboxRow))
+            .values(progress=progress, claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
 
     async def mark_sent(self, message_id: int, at: datetime) -> None:
         await self._set(message_id, sent_at=at, **_UNCLAIMED)

@@ -378,6 +378,16 @@ class _Outbox:
             and m.failed is None
         )
 
+    async def advance(self, message_id: int, progress: int, *, by: str, until: datetime) -> bool:
+        claims = self._claims()
+        held = claims.get(message_id)
+        old = self.uow.data.outbox[message_id]
+        if held is None or held[1] != by or old.sent_at is not None or old.failed is not None:
+            return False
+        claims[message_id] = (until, by)
+        self.uow.data.outbox[message_id] = replace(old, progress=progress)
+        return True
+
     async def mark_sent(self, message_id: int, at: datetime) -> None:
         self._unclaim(message_id)
         self.uow.data.outbox[message_id] = replace(self.uow.data.outbox[message_id], sent_at=at)
