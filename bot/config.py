@@ -122,6 +122,13 @@ class TelegramSettings(_Section):
     api_base: str = "https://api.telegram.org"
     """A local Bot API server, or the fake one in tests."""
     polling_timeout: int = Field(default=30, ge=0, le=60)
+    mode: Literal["polling", "worker"] = "polling"
+    """`polling`: answers people, sweeps deadlines and sends. `worker`: only sweeps and sends,
+    beside one polling instance on the same PostgreSQL database (reminders and outbox rows are
+    claimed with row locks, so nothing goes out twice)."""
+    messages_per_second: float = Field(default=28, gt=0, le=30)
+    """This process's share of Telegram's overall limit of about 30 messages a second: with
+    several instances sending for one bot, divide it between them (e.g. 14 each for two)."""
 
 
 class SchedulerSettings(_Section):

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import secrets
+import signal
 import sys
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from aiogram.types import BotCommand
 
 from bot.clock import FileClock, SystemClock
 from bot.config import Settings
-from bot.reporting import Reporting
+from bot.reporting import Reporting, surge_settings
 from bot.rulers import build_rulers
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -28,7 +29,6 @@ from domain.answering import Answering
 from domain.catalog import TopicCatalog
 from domain.clock import Clock
 from domain.deadlines import Deadlines
-from domain.reports import SurgeSettings
 from domain.routing import Routing, RoutingSettings
 from domain.services import Services
 from domain.staffing import ensure_setup_invite
@@ -61,10 +61,7 @@ def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
         rulers,
         RoutingSettings(
             repeat_window=window,
-            surge=SurgeSettings(
-                threshold=settings.reports.surge_threshold,
-                window=timedelta(hours=settings.reports.surge_window_hours),
-            ),
+            surge=surge_settings(settings, profile),
         ),
     )
     catalog = (
@@ -103,6 +100,20 @@ def build_dispatcher(services: Services) -> Dispatcher:
     return dp
 
 
+async def until_stopped() -> None:
+    """A worker has no polling loop to stop it: wait for SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    log.info("worker stopping")
+
+
 async def _serve(settings: Settings, token: str) -> int:
     url = database_url(settings.storage.data_dir, settings.storage.url)
     try:
@@ -113,7 +124,7 @@ async def _serve(settings: Settings, token: str) -> int:
     clock = build_clock(settings)
     services = build_services(settings, db, clock)
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
-    session.middleware(Throttle())
+    session.middleware(Throttle(overall_per_second=settings.telegram.messages_per_second))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     sender = Sender(services, bot, interval=settings.testing.sender_interval_seconds)
     services.kick = sender.kick
@@ -121,25 +132,31 @@ async def _serve(settings: Settings, token: str) -> int:
     sender.renderers.update(reporting.renderers())  # the sweep (bot/reporting.py)
     sender_task: asyncio.Task[None] | None = None
     scheduler: Scheduler | None = None
+    worker = settings.telegram.mode == "worker"
     try:
         me = await bot.get_me()
         services.bot_username = me.username or ""
-        setup = await ensure_setup_invite(db.unit_of_work, clock, new_token)
-        if setup is not None:
-            print(
-                texts.SETUP_LINK_CONSOLE.format(link=f"https://t.me/{me.username}?start={setup}"),
-                flush=True,
-            )
+        if not worker:
+            setup = await ensure_setup_invite(db.unit_of_work, clock, new_token)
+            if setup is not None:
+                print(
+                    texts.SETUP_LINK_CONSOLE.format(
+                        link=f"https://t.me/{me.username}?start={setup}"
+                    ),
+                    flush=True,
+                )
         log.info(
-            "bot @%s started for %s (profile %s, %s)",
+            "bot @%s started for %s (profile %s, %s, %s)",
             me.username,
             settings.organization.name,
             settings.organization.profile,
             db.backend,
+            settings.telegram.mode,
         )
-        await bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
-        )
+        if not worker:
+            await bot.set_my_commands(
+                [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
+            )
         sender_task = asyncio.create_task(sender.run(), name="sender")
         deadlines = Deadlines(db.unit_of_work, clock, services.profile, services.rulers)
         scheduler = Scheduler(
@@ -151,13 +168,16 @@ async def _serve(settings: Settings, token: str) -> int:
         )
         await scheduler.sweep()  # what fell due while the bot was down goes out now, once
         scheduler.start()
-        dp = build_dispatcher(services)
-        await dp.start_polling(
-            bot,
-            polling_timeout=settings.telegram.polling_timeout,
-            handle_signals=True,
-            close_bot_session=False,
-        )
+        if worker:
+            await until_stopped()
+        else:
+            dp = build_dispatcher(services)
+            await dp.start_polling(
+                bot,
+                polling_timeout=settings.telegram.polling_timeout,
+                handle_signals=True,
+                close_bot_session=False,
+            )
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -178,6 +198,8 @@ def run_bot(settings: Settings) -> int:
         stream=sys.stderr,
         force=True,
     )
+    # APScheduler logs every run of the sweep at INFO: several lines a second of noise.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         print(f"error: set the bot token in the {TOKEN_ENV} environment variable", file=sys.stderr)

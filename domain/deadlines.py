@@ -47,8 +47,11 @@ def reminder_schedule(
     moments: list[tuple[str, datetime]] = []
     for reminder in reminders:
         moment = _moment(reminder, timer, ruler, span, closed)
-        if moment is not None and timer.started_at < moment < timer.due_at:
-            moments.append((reminder.code, moment))
+        if moment is None or not timer.started_at < moment < timer.due_at:
+            continue
+        if any(m == moment for _, m in moments):
+            continue  # halfway of two hours is also one hour before: one reminder, not two
+        moments.append((reminder.code, moment))
     moments.append((BREACH, timer.due_at))
     return sorted(moments, key=lambda km: km[1])
 
@@ -103,19 +106,23 @@ class Deadlines:
                 if incident is None:
                     continue
                 spec = spec_of(self.profile, timer, incident.flow)
+                fresh: list[str] = []
                 for kind, moment in reminder_schedule(spec, timer, self.rulers):
                     if moment > now:
                         break
                     key = ReminderKey(timer.incident_id, f"{timer.name}:{timer.id}", kind)
-                    if not await uow.reminders.record(key, now):
-                        continue
-                    if kind == BREACH:
-                        breaches += 1
-                        timer = replace(timer, breached_at=timer.due_at)
-                        await self._escalate(uow, incident, timer, spec, staff, now)
-                    else:
-                        reminders += 1
-                        await self._remind(uow, incident, timer, staff, now, kind)
+                    if await uow.reminders.record(key, now):
+                        fresh.append(kind)
+                # Several reminders fell due at once (the bot was down): the latest one goes
+                # out, the earlier ones are recorded as handled rather than sent as a pile.
+                warned = [kind for kind in fresh if kind != BREACH]
+                if warned:
+                    reminders += 1
+                    await self._remind(uow, incident, timer, staff, now, warned[-1])
+                if BREACH in fresh:
+                    breaches += 1
+                    timer = replace(timer, breached_at=timer.due_at)
+                    await self._escalate(uow, incident, timer, spec, staff, now)
                 await uow.timers.update(
                     replace(timer, remind_at=next_remind_at(spec, timer, self.rulers, now))
                 )

@@ -33,9 +33,12 @@ fri = ["09:00-13:00", "14:00-16:45"]
 [telegram]
 api_base = "{api_base}"
 polling_timeout = 1
+mode = "{mode}"
+messages_per_second = {rate}
 
 [storage]
 data_dir = "{data_dir}"
+{storage_url}
 
 [intake]
 locations = ["Центральный район", "Левобережный район", "Северный микрорайон"]
@@ -51,13 +54,28 @@ sender_interval_seconds = 0.3
 
 
 class BotProcess:
-    def __init__(self, fake: FakeTelegram, workdir: Path, profile: str, extra: str = "") -> None:
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        workdir: Path,
+        profile: str,
+        extra: str = "",
+        *,
+        mode: str = "polling",
+        storage_url: str | None = None,
+        messages_per_second: float = 28,
+        clock_file: Path | None = None,
+    ) -> None:
+        """`clock_file`: shared by instances that must see one time (polling + workers)."""
         self.fake = fake
         self.workdir = workdir
         self.profile = profile
         self.extra = extra
+        self.mode = mode
+        self.storage_url = storage_url
+        self.rate = messages_per_second
         self.config = workdir / "config.toml"
-        self.clock_file = workdir / "clock.txt"
+        self.clock_file = clock_file or workdir / "clock.txt"
         self.lines: list[str] = []
         self.proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -70,6 +88,9 @@ class BotProcess:
                 profile=self.profile,
                 api_base=self.fake.base_url,
                 data_dir=self.workdir / "data",
+                storage_url=f'url = "{self.storage_url}"' if self.storage_url else "",
+                mode=self.mode,
+                rate=self.rate,
                 clock_file=self.clock_file,
                 extra=self.extra,
             ),
@@ -102,6 +123,9 @@ class BotProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         self._reader = asyncio.create_task(self._read())
+        if self.mode == "worker":
+            await self._started_worker()
+            return
         polling = asyncio.create_task(
             self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60)
         )
@@ -111,6 +135,17 @@ class BotProcess:
             polling.cancel()
             await self.stop()
             raise AssertionError(f"the bot did not start polling:\n{self.log()}")
+        exited.cancel()
+
+    async def _started_worker(self) -> None:
+        assert self.proc is not None
+        started = asyncio.create_task(self.wait_line(lambda s: "started for" in s, timeout=60))
+        exited = asyncio.create_task(self.proc.wait())
+        await asyncio.wait({started, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if not started.done() or started.exception() is not None:
+            started.cancel()
+            await self.stop()
+            raise AssertionError(f"the worker did not start:\n{self.log()}")
         exited.cancel()
 
     async def _read(self) -> None:

@@ -51,6 +51,9 @@ async def test_lipetsk_whole_path_with_a_revision_and_publication(worlds: Worlds
     back = await card(executor, "на доработке")
     assert "доработать проект: до 24.11.2026 11:00" in back.content
     assert "п. 11" in back.content
+    org.bot.set_clock(msk("2026-11-24 10:31"))  # revision: 1 working hour, halfway at 10:30
+    ping = await executor.wait_for("доработать проект — до 24.11.2026 11:00")
+    assert "Напоминание" in ping.content and "п. 11" in ping.content
 
     executor.press("✍️ Подготовить ответ", message=back)
     await executor.wait_for(lambda m: "Окончательный ответ" in m.button_labels)
@@ -135,7 +138,12 @@ async def test_an_intermediate_answer_then_the_final_one_within_seven_working_da
     assert "окончательный ответ после промежуточного: до 03.12.2026 18:00" in waiting.content
     assert "Окончательный ответ обещан к 03.12.2026" in waiting.content
 
-    org.bot.set_clock(msk("2026-12-02 10:00"))
+    # One working hour before the final answer is due (п. 13), the executor is reminded.
+    org.bot.set_clock(msk("2026-12-03 17:01"))
+    ping = await executor.wait_for(
+        "окончательный ответ после промежуточного — до 03.12.2026 18:00 (осталось 59 мин)"
+    )
+    assert "Напоминание" in ping.content and "п. 13" in ping.content
     executor.press("✍️ Подготовить ответ", message=waiting)
     await executor.wait_for(lambda m: "Окончательный ответ" in m.button_labels)
     executor.press("Окончательный ответ")

@@ -215,6 +215,11 @@ async def test_lipetsk_joint_answer_from_two_departments(worlds: Worlds) -> None
         )
         person.press("🧩 Отправить свою часть", message=accepted)
         await person.wait_for("часть совместного ответа")
+    # Each department's part: 2 working hours (п. 14); halfway, each executor is reminded.
+    org.bot.set_clock(msk("2026-11-24 11:01"))
+    for person in (water_man, road_man):
+        ping = await person.wait_for("часть совместного ответа — до 24.11.2026 12:00")
+        assert "Напоминание" in ping.content and "п. 14" in ping.content
     water_man.send("Водопровод отремонтирован 23.11.2026.")
     await water_man.wait_for("Часть отправлена")
     road_man.send("Асфальт восстановим до 30.11.2026.")

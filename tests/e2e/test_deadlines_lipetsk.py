@@ -62,6 +62,9 @@ async def test_a_reminder_before_each_timer_as_the_incident_moves(worlds: Worlds
     org.bot.set_clock(msk("2026-11-25 15:56"))  # approval: 1 working hour (п. 10), 10 min before
     ping = await curator.wait_for("согласовать проект —")
     assert "п. 10" in ping.content
+    # The answer itself: 9 working hours from 10:00 (п. 8), halfway passed at 15:30.
+    ping = await executor.wait_for("ответ опубликован (общий срок) — до 26.11.2026 11:00")
+    assert "Напоминание" in ping.content and "п. 8" in ping.content
     review = await curator.wait_for(lambda m: "✅ Согласовать" in m.button_labels, since=0)
     curator.press("✅ Согласовать", message=review)
     await executor.wait_for(lambda m: "согласовано, ждёт публикации" in m.content)

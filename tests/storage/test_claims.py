@@ -105,12 +105,18 @@ async def test_concurrent_claims_never_take_the_same_notice(db: Database, claime
         *(text(100 + n, chat=-200_000 - n) for n in range(30)),
     )
     start = asyncio.Barrier(claimers)
+    # On PostgreSQL every claimer keeps its transaction (and its row locks) open until all have
+    # claimed, so SKIP LOCKED must pass the others' rows by. SQLite has one writer at a time:
+    # there the claims queue for the lock, and holding it for the others would never end.
+    claimed = asyncio.Barrier(claimers)
+    overlap = db.backend == "postgresql"
 
     async def claimer(n: int) -> list[int]:
         async with db.unit_of_work() as uow:
             await start.wait()
             taken = await uow.outbox.claim(15, T0, LEASE, by=f"sender-{n}")
-            await asyncio.sleep(0.2)
+            if overlap:
+                await claimed.wait()
             await uow.commit()
         return [m.id for m in taken if m.id is not None]
 
@@ -138,18 +144,26 @@ async def test_a_newer_notice_to_a_chat_is_not_taken_while_an_older_is_being_cla
         text(3, chat=GROUP_B),
     )
     x_claimed = asyncio.Event()
+    y_claimed = asyncio.Event()
+    # On PostgreSQL X commits only after Y has claimed (Y meets X's row lock); on SQLite Y
+    # waits for the single writer lock, so X commits first.
+    overlap = db.backend == "postgresql"
 
     async def x() -> list[int]:
         async with db.unit_of_work() as uow:
             taken = await uow.outbox.claim(1, T0, LEASE, by="x")
             x_claimed.set()
-            await asyncio.sleep(0.3)
+            if overlap:
+                await y_claimed.wait()
             await uow.commit()
         return [m.id for m in taken if m.id is not None]
 
     async def y() -> list[int]:
         await x_claimed.wait()
-        return await claim(db.unit_of_work, T0, "y")
+        try:
+            return await claim(db.unit_of_work, T0, "y")
+        finally:
+            y_claimed.set()
 
     got_x, got_y = await asyncio.gather(x(), y())
     assert got_x == [older]

@@ -109,6 +109,7 @@ async def test_an_sqlite_backup_is_consistent_while_another_connection_writes(
         curator = await curator_of(db)
         await bulk_fill(db, curator, 20_000)
         stop = asyncio.Event()
+        warmed_up = asyncio.Event()
         written = 0
 
         async def writer() -> None:
@@ -116,10 +117,11 @@ async def test_an_sqlite_backup_is_consistent_while_another_connection_writes(
             while not stop.is_set():
                 await detect(db, curator, NOW, f"a{written}")
                 written += 1
+                if written >= 3:
+                    warmed_up.set()
 
         task = asyncio.create_task(writer())
-        while written < 3:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(warmed_up.wait(), 60)  # a failing writer fails the test
         overlaps = []
         for n in range(3):
             before = written

@@ -81,6 +81,38 @@ async def test_the_nine_hour_answer_reminds_halfway_and_an_hour_before() -> None
     assert answer.remind_at == msk("2026-11-24 15:30")
 
 
+async def test_reminders_missed_together_go_out_as_the_latest_one() -> None:
+    from tests.usecases.conftest import build_world
+
+    world = await build_world()
+    await world.routing.register_post(100, POST)
+    # Wed 10:30: both reminders of the 9-hour answer (Tue 15:30 and Wed 10:00) were missed,
+    # its breach (Wed 11:00) not yet: one reminder, the latest, and never the earlier one later.
+    world.clock.set(msk("2026-11-25 10:30"))
+    await sweeper(world).sweep()
+    answers = [
+        (m.recipient_id, m.payload["kind"])
+        for m in world.store.outbox.values()
+        if m.kind is NoticeKind.REMINDER and m.payload.get("timer") == "answer"
+    ]
+    assert answers and {kind for _, kind in answers} == {"before_1h"}
+    assert len({who for who, _ in answers}) == len(answers)  # once per person
+    assert (await sweeper(world).sweep()).reminders == 0
+
+
+async def test_a_reminder_falling_on_the_same_moment_twice_is_sent_once() -> None:
+    from tests.usecases.conftest import build_world
+
+    world = await build_world()
+    inc = (await world.routing.register_post(100, POST)).incident
+    route = next(t for t in await world.routing.timers(iid(inc)) if t.name == "route")
+    # A two-hour timer: halfway is also one hour before.
+    two_hours = replace(route, due_at=msk("2026-11-24 12:00"))
+    spec = replace(shipped_profile("lipetsk").flow().timers["joint_part"], reminders=None)
+    schedule = reminder_schedule(spec, two_hours, RULERS)
+    assert schedule == [("halfway", msk("2026-11-24 11:00")), ("breach", msk("2026-11-24 12:00"))]
+
+
 async def test_nobody_is_pinged_at_night_unless_it_is_socially_significant(world: World) -> None:
     world.clock.set(msk("2026-11-24 17:00"))  # route: reminder 17:20, breach 17:30; swept at 21:00
     ordinary = (await world.routing.register_post(100, POST)).incident
