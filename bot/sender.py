@@ -35,8 +35,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from domain.people import StaffMember
 from domain.ports import CardRef
-from domain.roles import Role
 from domain.services import Services
+from domain.staffing import bot_blocked
 from domain.timers import NoticeKind, OutboxMessage, Timer
 from handlers import texts
 from handlers.cardbuild import render_card
@@ -299,31 +299,12 @@ class Sender:
     async def _blocked(
         self, notice: OutboxMessage, staff: dict[int, StaffMember], reason: str
     ) -> None:
-        from dataclasses import replace
-
         await self._fail(notice, reason)
         person = staff.get(notice.recipient_id) if notice.recipient_id is not None else None
-        if person is None or person.blocked_bot:
-            return
-        async with self.services.uow_factory() as uow:
-            await uow.staff.update(replace(person, blocked_bot=True))
-            curators = [
-                m
-                for m in staff.values()
-                if m.active and m.id != person.id and Role.CURATOR in m.roles
-            ]
-            for curator in curators:
-                await uow.outbox.add(
-                    OutboxMessage(
-                        id=None,
-                        created_at=self.services.clock.now(),
-                        kind=NoticeKind.TEXT,
-                        recipient_id=curator.id,
-                        incident_id=notice.incident_id,
-                        payload={"text": texts.BLOCKED_NOTICE.format(name=person.full_name)},
-                    )
-                )
-            await uow.commit()
+        if person is not None:
+            await bot_blocked(
+                self.services.uow_factory, self.services.clock, person.telegram_id, blocked=True
+            )
 
     async def _send(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
@@ -459,6 +440,8 @@ class Sender:
                 late=late,
                 reason=html.escape(str(payload.get("reason", ""))),
             )
+        if notice.kind is NoticeKind.BLOCKED:
+            return texts.BLOCKED_NOTICE.format(name=html.escape(str(payload.get("name", ""))))
         if notice.kind is NoticeKind.NOBODY_CAN_ACT:
             return texts.NOBODY_CAN_ACT.format(number=number, department=department)
         if notice.kind is NoticeKind.DECISION_NEEDED:

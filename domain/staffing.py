@@ -11,6 +11,7 @@ from domain.errors import DomainError
 from domain.people import Absence, AbsenceKind, Department, Invite, StaffMember
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.roles import Role
+from domain.timers import NoticeKind, OutboxMessage
 
 TokenFactory = Callable[[], str]
 
@@ -63,6 +64,34 @@ async def ensure_setup_invite(
         await uow.invites.add(invite)
         await uow.commit()
         return invite.token
+
+
+async def bot_blocked(
+    uow_factory: UnitOfWorkFactory, clock: Clock, telegram_id: int, blocked: bool
+) -> StaffMember | None:
+    """A staff member blocked the bot (Telegram said so, or refused a message with 403) or
+    unblocked it. Blocked people are passed over like the absent (their substitute acts), and
+    the curators are told once, so someone reassigns the work. The member if anything changed."""
+    async with uow_factory() as uow:
+        member = await uow.staff.by_telegram(telegram_id)
+        if member is None or member.blocked_bot is blocked:
+            return None
+        member = replace(member, blocked_bot=blocked)
+        await uow.staff.update(member)
+        if blocked:
+            for curator in await uow.staff.all():
+                if curator.active and curator.id != member.id and Role.CURATOR in curator.roles:
+                    await uow.outbox.add(
+                        OutboxMessage(
+                            id=None,
+                            created_at=clock.now(),
+                            kind=NoticeKind.BLOCKED,
+                            recipient_id=curator.id,
+                            payload={"name": member.full_name},
+                        )
+                    )
+        await uow.commit()
+        return member
 
 
 async def redeem(

@@ -77,6 +77,8 @@ class NoticeKind(StrEnum):
     DECISION_NEEDED = "decision_needed"
     NOBODY_CAN_ACT = "nobody_can_act"
     """An executor is absent with no present substitute, or blocked the bot."""
+    BLOCKED = "blocked"
+    """A staff member blocked the bot: the curators are told (`payload["name"]`)."""
     REMINDER = "reminder"
     BREACH = "breach"
     TEXT = "text"

@@ -19,6 +19,7 @@ def get_routers() -> list[Router]:
         reports.make_router(),
         intake.make_router(),
         start.make_stranger_router(),
+        start.make_membership_router(),
     ]
 
 

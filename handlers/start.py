@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import (
+    JOIN_TRANSITION,
+    LEAVE_TRANSITION,
+    ChatMemberUpdatedFilter,
+    Command,
+    CommandObject,
+    CommandStart,
+)
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import ChatMemberUpdated, Message
 
 from domain.people import StaffMember
 from domain.roles import HEADS, Role
 from domain.services import Services
-from domain.staffing import AlreadyStaff, InviteInvalid, redeem
+from domain.staffing import AlreadyStaff, InviteInvalid, bot_blocked, redeem
 from handlers import texts
 from handlers.access import role_names
 
@@ -104,3 +111,25 @@ def make_stranger_router() -> Router:
             )
 
     return router
+
+
+def make_membership_router() -> Router:
+    """Telegram tells the bot when someone blocks it in their private chat (and unblocks it):
+    the curators learn at once, not at the next reminder that fails."""
+    router = Router(name="membership")
+    router.my_chat_member.filter(F.chat.type == "private")
+
+    @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
+    async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
+        await _blocked(event, services, blocked=True)
+
+    @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
+    async def on_unblocked(event: ChatMemberUpdated, services: Services) -> None:
+        await _blocked(event, services, blocked=False)
+
+    return router
+
+
+async def _blocked(event: ChatMemberUpdated, services: Services, *, blocked: bool) -> None:
+    if await bot_blocked(services.uow_factory, services.clock, event.from_user.id, blocked):
+        services.kick()

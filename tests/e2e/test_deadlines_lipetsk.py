@@ -134,3 +134,43 @@ async def test_a_crash_between_due_and_sent_sends_the_reminder_exactly_once(worl
         if "Напоминание" in m.content and "wall-94_1" not in m.content
     ]
     assert len(reminders) == 1
+
+
+async def test_an_absent_executor_with_no_substitute_alerts_the_curator_at_once(
+    worlds: Worlds,
+) -> None:
+    org = await worlds.get("lipetsk")
+    dept = await org.department("Архив")
+    curator = await org.invite("куратор", "Полина")
+    executor = await org.invite("исполнитель", "Роман", dept)
+    await org.absence(executor, "отпуск", "01.12.2026-11.12.2026")
+    org.bot.set_clock(msk("2026-12-02 10:00"))
+    curator.send("https://vk.com/wall-96_1 Архив не отвечает на запросы")
+    await card(curator, "wall-96_1")
+    await route(curator, dept)
+    alert = await curator.wait_for("нет исполнителя на месте")
+    assert f"«{dept}»" in alert.content and "Назначьте другого исполнителя" in alert.content
+    assert not any("Архив не отвечает" in m.content for m in executor.bot_messages())
+
+
+async def test_an_executor_who_blocks_the_bot_is_reported_and_passed_over(worlds: Worlds) -> None:
+    org = await worlds.get("lipetsk")
+    dept = await org.department("Связь")
+    curator = await org.invite("куратор", "Семён")
+    executor = await org.invite("исполнитель", "Тимур", dept)
+    executor.block_bot()  # Telegram tells the bot at once (my_chat_member)
+    told = await curator.wait_for(lambda m: executor.user.full_name in m.content)
+    assert "заблокировал(а) бота" in told.content
+    org.bot.set_clock(msk("2026-12-02 11:00"))
+    curator.send("https://vk.com/wall-97_1 Нет мобильной связи в деревне")
+    await card(curator, "wall-97_1")
+    await route(curator, dept)
+    alert = await curator.wait_for("нет исполнителя на месте")
+    assert f"«{dept}»" in alert.content
+    # Unblocked, the executor is back on duty: the next message routed reaches them.
+    executor.unblock_bot()
+    curator.send("https://vk.com/wall-97_2 Пропал интернет в школе")
+    await card(curator, "wall-97_2")
+    await route(curator, dept)
+    task = await card(executor, "Пропал интернет")
+    assert "✅ Принять" in task.button_labels

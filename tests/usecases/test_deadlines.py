@@ -159,3 +159,25 @@ async def test_an_absent_holder_is_replaced_by_the_substitute_or_the_curator_is_
     world.clock.move(timedelta(minutes=25))
     await sweeper(world).sweep()
     assert any(m.kind is NoticeKind.NOBODY_CAN_ACT for m in world.store.outbox.values())
+
+
+async def test_a_member_who_blocks_the_bot_is_passed_over_and_the_curators_are_told(
+    world: World,
+) -> None:
+    from domain.people import on_duty
+    from domain.staffing import bot_blocked
+
+    def told() -> list[int | None]:
+        return [m.recipient_id for m in world.store.outbox.values() if m.kind is NoticeKind.BLOCKED]
+
+    changed = await bot_blocked(world.uow, world.clock, world.ivanov.telegram_id, blocked=True)
+    assert changed is not None and changed.blocked_bot
+    assert told() == [world.curator.id]
+    staff = {m.id: m for m in world.store.staff.values()}
+    assert on_duty(changed, date(2026, 11, 24), staff).acting is None
+    # Telegram repeating itself changes nothing and tells nobody twice.
+    assert await bot_blocked(world.uow, world.clock, world.ivanov.telegram_id, True) is None
+    assert told() == [world.curator.id]
+    back = await bot_blocked(world.uow, world.clock, world.ivanov.telegram_id, blocked=False)
+    assert back is not None and not back.blocked_bot
+    assert await bot_blocked(world.uow, world.clock, 999_999, blocked=True) is None  # a stranger
