@@ -173,7 +173,7 @@ async def test_a_member_who_blocks_the_bot_is_passed_over_and_the_curators_are_t
     changed = await bot_blocked(world.uow, world.clock, world.ivanov.telegram_id, blocked=True)
     assert changed is not None and changed.blocked_bot
     assert told() == [world.curator.id]
-    staff = {m.id: m for m in world.store.staff.values()}
+    staff = dict(world.store.staff)
     assert on_duty(changed, date(2026, 11, 24), staff).acting is None
     # Telegram repeating itself changes nothing and tells nobody twice.
     assert await bot_blocked(world.uow, world.clock, world.ivanov.telegram_id, True) is None
