@@ -8,9 +8,10 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.telegram import FakeTelegram
 
@@ -123,29 +124,21 @@ class BotProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         self._reader = asyncio.create_task(self._read())
-        if self.mode == "worker":
-            await self._started_worker()
-            return
-        polling = asyncio.create_task(
-            self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60)
-        )
-        exited = asyncio.create_task(self.proc.wait())
-        await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if not polling.done() or polling.exception() is not None:
-            polling.cancel()
-            await self.stop()
-            raise AssertionError(f"the bot did not start polling:\n{self.log()}")
-        exited.cancel()
+        if self.mode == "worker":  # it polls nothing: its log says when it is up
+            await self._started(self.wait_line(lambda s: "started for" in s, timeout=60))
+        else:
+            await self._started(self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60))
 
-    async def _started_worker(self) -> None:
+    async def _started(self, sign: Coroutine[Any, Any, object]) -> None:
+        """Wait for the sign that the bot is up, or for it to exit, whichever comes first."""
         assert self.proc is not None
-        started = asyncio.create_task(self.wait_line(lambda s: "started for" in s, timeout=60))
+        up = asyncio.create_task(sign)
         exited = asyncio.create_task(self.proc.wait())
-        await asyncio.wait({started, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if not started.done() or started.exception() is not None:
-            started.cancel()
+        await asyncio.wait({up, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if not up.done() or up.exception() is not None:
+            up.cancel()
             await self.stop()
-            raise AssertionError(f"the worker did not start:\n{self.log()}")
+            raise AssertionError(f"the bot ({self.mode}) did not start:\n{self.log()}")
         exited.cancel()
 
     async def _read(self) -> None:
@@ -182,6 +175,14 @@ class BotProcess:
         await self.stop(sig)
         self.lines.append(f"---- restarted after signal {sig} ----")
         await self.start(moment)
+
+    async def close(self) -> None:
+        """Stop, and kill if stopping fails: no bot outlives the test run."""
+        try:
+            await self.stop()
+        except Exception:
+            if self.proc is not None and self.proc.returncode is None:
+                self.proc.kill()
 
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc is None:

@@ -38,11 +38,7 @@ class Worlds:
     async def close(self) -> None:
         """Stop every bot even if one of them fails to stop cleanly: no process outlives the run."""
         for fake, bot, _ in self.running.values():
-            try:
-                await bot.stop()
-            except Exception:
-                if bot.proc is not None and bot.proc.returncode is None:
-                    bot.proc.kill()
+            await bot.close()
             await fake.stop()
 
 

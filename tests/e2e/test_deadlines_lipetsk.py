@@ -92,6 +92,22 @@ async def test_nobody_is_pinged_at_night_or_on_the_first_of_january(worlds: Worl
     assert "срок истёк 30.12.2026 17:30 — п. 6" in breach.content
 
 
+async def test_a_socially_significant_message_is_not_held_for_quiet_hours(worlds: Worlds) -> None:
+    org = await worlds.get("lipetsk")
+    curator = await org.invite("куратор", "Фаина")
+    org.bot.set_clock(msk("2026-12-30 16:00"))
+    curator.send("https://vk.com/wall-98_1 Прорыв теплотрассы, без тепла весь микрорайон")
+    shown = await card(curator, "wall-98_1")
+    curator.press("❗ Важность", message=shown)
+    await curator.wait_for(lambda m: "общественно значимое" in m.button_labels)
+    curator.press("общественно значимое")
+    await curator.wait_for(lambda m: "Важность: общественно значимое" in m.content)
+    # 1 January, a holiday: an ordinary message waits for 11 January, this one does not.
+    org.bot.set_clock(msk("2027-01-01 12:00"))
+    breach = await curator.wait_for("Нарушен срок")
+    assert "направить исполнителю — срок истёк 30.12.2026 16:30 — п. 6" in breach.content
+
+
 async def test_a_breach_is_escalated_to_the_deputy_head(worlds: Worlds) -> None:
     org = await worlds.get("lipetsk")
     curator = await org.invite("куратор", "Галина")

@@ -51,11 +51,7 @@ async def pair(postgres_url: str, tmp_path: Path) -> AsyncIterator[Pair]:
         yield Pair(fake, main, worker)
     finally:
         for bot in (worker, main):
-            try:
-                await bot.stop()
-            except Exception:
-                if bot.proc is not None and bot.proc.returncode is None:
-                    bot.proc.kill()
+            await bot.close()
         await fake.stop()
 
 

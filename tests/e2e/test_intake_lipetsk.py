@@ -219,7 +219,12 @@ async def test_an_absent_executors_substitute_gets_the_card(worlds: Worlds) -> N
     await route(curator, social)
     got = await card(deputy, "Не выплатили пособие")
     assert "✅ Принять" in got.button_labels
+    # Reminders go to the substitute too (п. 7: 30 minutes to return, reminded 10 before).
+    org.bot.set_clock(msk("2026-11-24 10:21"))
+    ping = await deputy.wait_for("вернуть, если не ваша компетенция — до 24.11.2026 10:30")
+    assert "Напоминание" in ping.content
     assert not any("Не выплатили пособие" in m.content for m in absent.bot_messages())
+    assert not any("Напоминание" in m.content for m in absent.bot_messages())
 
 
 async def test_wrong_roles_and_stale_buttons_get_an_alert_and_change_nothing(
