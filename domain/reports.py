@@ -17,10 +17,11 @@ import hashlib
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, Protocol
 
 from domain.clock import Clock, require_aware
@@ -309,6 +310,11 @@ class ReportQueries(Protocol):
         """Incidents detected in [start, end): in all, and per department."""
         ...
 
+    async def headline(self, start: datetime, end: datetime, now: datetime) -> Headline:
+        """The totals of `cohort` alone, without the departments (cheaper: a summary's previous
+        period needs only these)."""
+        ...
+
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns: ...
 
     async def breaches(
@@ -450,20 +456,51 @@ class WorkingSeconds:
     def between(self, start: int, end: int) -> int:
         return max(0, self.at(end) - self.at(start))
 
+    def between_each(self, pairs: Iterable[tuple[int, int]]) -> list[int]:
+        """`between` of each pair, in one loop (a quarter has a quarter of a million): the same
+        arithmetic as `at`, inlined, each interval's `before - start` added once."""
+        starts, ends = self._starts, self._ends
+        offsets = [b - s for b, s in zip(self._before, starts, strict=True)]
+        out = []
+        for start, end in pairs:
+            i = bisect_right(starts, start) - 1
+            if i < 0:
+                a = 0
+            else:
+                stop = ends[i]
+                a = offsets[i] + (start if start < stop else stop)
+            i = bisect_right(starts, end) - 1
+            if i < 0:
+                b = 0
+            else:
+                stop = ends[i]
+                b = offsets[i] + (end if end < stop else stop)
+            out.append(b - a if b > a else 0)
+        return out
+
 
 def answer_seconds(pairs: Sequence[tuple[int, int]], ruler: TimeRuler, zone: tzinfo) -> list[int]:
     """Working seconds from detection to the first answer, per answered incident."""
     if not pairs:
         return []
-    first = datetime.fromtimestamp(min(d for d, _ in pairs), zone).date()
-    last = datetime.fromtimestamp(max(a for _, a in pairs), zone).date()
-    between = WorkingSeconds(ruler, first, last).between
-    return [between(d, a) for d, a in pairs]
+    first = datetime.fromtimestamp(min(map(itemgetter(0), pairs)), zone).date()
+    last = datetime.fromtimestamp(max(map(itemgetter(1), pairs)), zone).date()
+    return WorkingSeconds(ruler, first, last).between_each(pairs)
 
 
 def _seconds_stats(values: list[int]) -> tuple[timedelta | None, timedelta | None]:
-    times = [timedelta(seconds=v) for v in values]
-    return median(times), percentile(times, 90)
+    """`median` and `percentile(..., 90)` of the values as durations, sorting the integers
+    once instead of a timedelta per value twice."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        return None, None
+    mid = n // 2
+    if n % 2:
+        middle = timedelta(seconds=ordered[mid])
+    else:
+        middle = (timedelta(seconds=ordered[mid - 1]) + timedelta(seconds=ordered[mid])) / 2
+    return middle, timedelta(seconds=ordered[max(0, math.ceil(90 / 100 * n) - 1)])
 
 
 def trend_edges(end: datetime, weeks: int = TREND_WEEKS) -> list[datetime]:
@@ -495,9 +532,9 @@ async def summarize(
     *,
     concurrent: bool = False,
 ) -> Summary:
-    (headline, _), (middle, _, _), breaches = await _together(
+    headline, (middle, _, _), breaches = await _together(
         concurrent,
-        lambda: queries.cohort(period.start, period.end, now),
+        lambda: queries.headline(period.start, period.end, now),
         lambda: _answer_stats(queries, period, rulers, zone),
         lambda: queries.breach_count(period.start, period.end, now),
     )

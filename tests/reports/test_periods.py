@@ -17,6 +17,7 @@ from domain.reports import (
     PeriodKind,
     ReportSchedule,
     WorkingSeconds,
+    _seconds_stats,
     answer_seconds,
     discipline_log,
     due_periods,
@@ -190,3 +191,23 @@ def test_working_seconds_agree_with_the_working_time_engine() -> None:
     start, end = msk("2026-11-23 15:00"), msk("2026-11-25 10:00")
     assert clock.between(int(start.timestamp()), int(end.timestamp())) == 12 * 3600
     assert clock.between(int(end.timestamp()), int(start.timestamp())) == 0
+
+
+def test_working_seconds_of_many_pairs_at_once_agree_with_one_at_a_time() -> None:
+    rng = random.Random(11)
+    clock = WorkingSeconds(RULERS.working, date(2026, 12, 25), date(2027, 1, 20))
+    base = int(msk("2026-12-20 00:00").timestamp())  # some before the covered days
+    pairs = [
+        (base + rng.randrange(0, 35 * 86400), base + rng.randrange(0, 35 * 86400))
+        for _ in range(2000)
+    ]
+    assert clock.between_each(pairs) == [clock.between(a, b) for a, b in pairs]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 11, 1000, 1001])
+def test_answer_stats_are_the_median_and_the_90th_percentile(n: int) -> None:
+    rng = random.Random(n)
+    values = [rng.randrange(0, 40 * 3600) for _ in range(n)]
+    times = [timedelta(seconds=v) for v in values]
+    expected = (median(times), percentile(times, 90) if times else None)
+    assert _seconds_stats(values) == expected
