@@ -8,7 +8,8 @@ or at once when the bot restarts on the same host (`Sender.recover`). Cards are 
 current state at send time and edited in place. Telegram's limits are kept (about 30 messages
 a second overall, one a second per chat: `bot.throttle`); a 429 is waited out; 5xx and
 network errors are retried with backoff; a 403 (the person blocked the bot) is recorded and the
-curator told.
+curator told. A notice of several messages (a report: text, chart, workbook) records each part
+as it goes out (`Parts`), so a retry or a restart sends only what is left.
 """
 
 from __future__ import annotations
