@@ -8,7 +8,7 @@ the clause), timers as the profile says, and notices in the outbox in the same t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -20,7 +20,6 @@ from domain.incident import (
     Action,
     Actor,
     DraftKind,
-    HistoryEntry,
     Incident,
     Outcome,
     Reaction,
@@ -30,12 +29,12 @@ from domain.people import Department, StaffMember, on_duty
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import Holder, JointAnswerBy, Profile
 from domain.roles import APPROVERS, HEADS, Role
-from domain.routing import CURATORS, AlreadyDone, NotYours, _actor, _incident, _member
+from domain.routing import CURATORS, AlreadyDone, NotYours, _actor, _member
 from domain.staffing import AccessDenied
 from domain.textchecks import DraftWarning, check_draft, find_personal_data
 from domain.timeline import Rulers
-from domain.timer_plan import Context, Plan, TimerPlanner
-from domain.timers import NoticeKind, OutboxMessage, Timer
+from domain.timer_plan import Plan
+from domain.timers import NoticeKind, Timer
 from domain.usecases import NotFound
 from domain.work import (
     Approval,
@@ -47,6 +46,7 @@ from domain.work import (
     Draft,
     Publication,
 )
+from domain.workflow import Workflow, _active, _incident, replace_assignment
 
 DRAFTERS = frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})
 WRITERS = DRAFTERS | CURATORS
@@ -133,7 +133,7 @@ class Part:
     attachments: tuple[Attachment, ...]
 
 
-class Answering:
+class Answering(Workflow):
     """`needs_photo(topic code)`: whether an answer on the topic needs a confirming photo or
     video (Lipetsk 16, Bor 13, Myasnikovsky 9)."""
 
@@ -147,11 +147,7 @@ class Answering:
         *,
         needs_photo: Callable[[str | None], bool] | None = None,
     ) -> None:
-        self.uow_factory = uow_factory
-        self.clock = clock
-        self.profile = profile
-        self.rulers = rulers
-        self.planner = TimerPlanner(profile, rulers)
+        super().__init__(uow_factory, clock, profile, rulers)
         self.settings = settings or AnsweringSettings()
         self.needs_photo = needs_photo or (lambda topic: False)
         measures = self.settings.require_measures
@@ -336,12 +332,24 @@ class Answering:
             if pending:
                 raise DraftNeedsConfirmation(pending, self._fragments(draft))
             revision = _revision(incident)
-            seen = incident.version
-            entry = incident.apply(
+            submitted = replace(
+                draft,
+                submitted_at=now,
+                revision=revision,
+                overridden_warnings=tuple(w.value for w in warnings),
+            )
+
+            def mark_submitted(i: Incident) -> None:
+                i.drafts[-1] = submitted
+
+            first = self._steps(incident)[0]
+            incident, plan = await self._transition(
+                uow,
+                incident,
                 Action.SUBMIT_DRAFT,
                 _actor(member),
                 now,
-                expected_version=version,
+                version=version,
                 payload={
                     "draft_id": draft.id,
                     "kind": draft.kind.value,
@@ -351,30 +359,13 @@ class Answering:
                         draft.promised_final.isoformat() if draft.promised_final else None
                     ),
                 },
+                mutate=mark_submitted,
+                approver_role=first,
             )
-            incident.drafts[-1] = replace(
-                draft,
-                submitted_at=now,
-                revision=revision,
-                overridden_warnings=tuple(w.value for w in warnings),
-            )
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
-            draft = incident.drafts[-1]
-            steps = self._steps(incident)
-            department = await self._department(uow, incident, draft)
-            plan = self.planner.on_action(
-                incident,
-                Action.SUBMIT_DRAFT,
-                now,
-                self._context(incident, steps[0]),
-                await uow.timers.open_for(incident_id),
-            )
-            self._fit_approval(plan, incident, steps[0], department)
-            await self._apply_plan(uow, plan)
-            approvers = await self._approvers(uow, incident, steps[0], department, now)
-            await self._cards_for_all(uow, incident, now, approvers)
-            await uow.commit()
+            department = await self._department(uow, incident, incident.drafts[-1])
+            self._fit_approval(plan, incident, first, department)
+            approvers = await self._approvers(uow, incident, first, department, now)
+            await self._settle(uow, incident, plan, now, approvers)
         return incident
 
     # ---- joint answers -------------------------------------------------------------------
@@ -405,12 +396,19 @@ class Answering:
             assignment = _own_assignment(incident, active, member)
             if assignment.state is AssignmentState.PART_SUBMITTED:
                 raise AlreadyDone(assignment.executor_id)
-            seen = incident.version
-            entry = incident.apply(
+            done = replace(
+                assignment,
+                state=AssignmentState.PART_SUBMITTED,
+                part_text=part,
+                executor_id=assignment.executor_id or member.id,
+            )
+            incident, plan = await self._transition(
+                uow,
+                incident,
                 Action.SUBMIT_PART,
                 _actor(member),
                 now,
-                expected_version=version,
+                version=version,
                 payload={
                     "assignment_id": assignment.id,
                     "department_id": assignment.department_id,
@@ -419,30 +417,13 @@ class Answering:
                         for a in attachments
                     ],
                 },
-            )
-            done = replace(
-                assignment,
-                state=AssignmentState.PART_SUBMITTED,
-                part_text=part,
-                executor_id=assignment.executor_id or member.id,
-            )
-            incident.assignments = [done if a is assignment else a for a in incident.assignments]
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
-            plan = self.planner.on_action(
-                incident,
-                Action.SUBMIT_PART,
-                now,
-                self._context(incident),
-                await uow.timers.open_for(incident_id),
+                mutate=replace_assignment(assignment, done),
                 assignment_id=assignment.id,
             )
-            await self._apply_plan(uow, plan)
             writers: set[int] = set()
             if not self._missing_parts(_active(incident)):
                 writers = await self._joint_writers(uow, incident)
-            await self._cards_for_all(uow, incident, now, writers)
-            await uow.commit()
+            await self._settle(uow, incident, plan, now, writers)
         return incident
 
     async def parts(self, incident_id: int) -> tuple[Part, ...]:
@@ -594,31 +575,27 @@ class Answering:
                 payload["reason"] = reason
             if external:
                 payload["external"] = True
-            seen = incident.version
-            entry = incident.apply(
-                action, _actor(member), now, expected_version=version, payload=payload
+            decision = Approval(
+                id=None,
+                draft_id=draft.id,
+                step=step,
+                role=role,
+                approver_id=None if external else member.id,
+                decision=Decision.APPROVED if approved else Decision.REVISION,
+                at=now,
+                reason=reason,
             )
-            incident.approvals.append(
-                Approval(
-                    id=None,
-                    draft_id=draft.id,
-                    step=step,
-                    role=role,
-                    approver_id=None if external else member.id,
-                    decision=Decision.APPROVED if approved else Decision.REVISION,
-                    at=now,
-                    reason=reason,
-                )
-            )
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
             following = steps[step + 1] if action is Action.APPROVE_STEP else steps[0]
-            plan = self.planner.on_action(
+            incident, plan = await self._transition(
+                uow,
                 incident,
                 action,
+                _actor(member),
                 now,
-                self._context(incident, following),
-                await uow.timers.open_for(incident_id),
+                version=version,
+                payload=payload,
+                mutate=lambda i: i.approvals.append(decision),
+                approver_role=following,
             )
             involved: set[int] = {draft.author_id}
             if action is Action.APPROVE_STEP:
@@ -626,7 +603,6 @@ class Answering:
                 involved |= await self._approvers(uow, incident, following, department, now)
             else:
                 _hold(plan, draft.author_id, Role.EXECUTOR)
-            await self._apply_plan(uow, plan)
             if action is Action.REQUEST_REVISION:
                 await self._notice(
                     uow,
@@ -636,8 +612,7 @@ class Answering:
                     now,
                     {"reason": reason, "role": role.value, "external": external},
                 )
-            await self._cards_for_all(uow, incident, now, involved)
-            await uow.commit()
+            await self._settle(uow, incident, plan, now, involved)
         return incident
 
     def _steps(self, incident: Incident) -> tuple[Role, ...]:
@@ -794,19 +769,10 @@ class Answering:
                     )
                 )
                 incident.outcome = outcome
-            await uow.incidents.update(incident, seen, entries)
-            incident = await _incident(uow, incident_id)
-            plan = self.planner.on_action(
-                incident,
-                entries[-1].action,
-                now,
-                self._context(incident),
-                await uow.timers.open_for(incident_id),
-            )
+            incident = await self._store(uow, incident, seen, entries)
+            plan = await self._replan(uow, incident, entries[-1].action, now)
             _hold(plan, draft.author_id, Role.EXECUTOR)
-            await self._apply_plan(uow, plan)
-            await self._cards_for_all(uow, incident, now, {draft.author_id})
-            await uow.commit()
+            await self._settle(uow, incident, plan, now, {draft.author_id})
         return incident
 
     async def cannot_publish(
@@ -832,8 +798,7 @@ class Answering:
                 expected_version=version,
                 payload={"draft_id": draft.id, "reason": reason},
             )
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
+            incident = await self._store(uow, incident, seen, [entry])
             external = self.profile.flow(incident.flow).external_curator
             curators = {
                 m.id
@@ -849,8 +814,7 @@ class Answering:
                     now,
                     {"reason": reason, "external_curator": external},
                 )
-            await self._cards_for_all(uow, incident, now, {draft.author_id})
-            await uow.commit()
+            await self._settle(uow, incident, Plan(), now, {draft.author_id})
         return incident
 
     def _require_publisher(self, member: StaffMember, draft: Draft) -> None:
@@ -881,52 +845,33 @@ class Answering:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, curator_telegram_id, CURATORS)
-            incident = await _incident(uow, incident_id)
-            seen = incident.version
-            entry = incident.apply(
+            incident, plan = await self._transition(
+                uow,
+                await _incident(uow, incident_id),
                 Action.AUTHOR_REPLIED,
                 _actor(member),
                 now,
-                expected_version=version,
+                version=version,
                 payload={"reply_chars": len(text)},
-            )
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
-            await self._apply_plan(
-                uow,
-                self.planner.on_action(
-                    incident,
-                    Action.AUTHOR_REPLIED,
-                    now,
-                    self._context(incident),
-                    await uow.timers.open_for(incident_id),
-                ),
             )
             writer = incident.drafts[-1].author_id if incident.drafts else None
             await self._notice(
                 uow, NoticeKind.AUTHOR_REPLIED, incident.id, writer, now, {"text": text}
             )
-            await self._cards_for_all(uow, incident, now, {writer} if writer else set())
-            await uow.commit()
+            await self._settle(uow, incident, plan, now, {writer} if writer else set())
         return incident
 
     async def author_silent(self, incident_id: int, version: int) -> Incident:
         """The author did not reply within the configured period: the system closes the
         incident with the outcome "author silent" (Gulkevichi 3.1.2)."""
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            incident = await _incident(uow, incident_id)
-            seen = incident.version
-            entry = incident.apply(
-                Action.AUTHOR_SILENT,
-                Actor.system(),
-                now,
-                expected_version=version,
-                payload={"outcome": Outcome.AUTHOR_SILENT.value},
-            )
-            incident.outcome = Outcome.AUTHOR_SILENT
-            await self._finish(uow, incident, seen, entry, now)
-        return incident
+        return await self._finish(
+            None,
+            incident_id,
+            version,
+            Action.AUTHOR_SILENT,
+            {"outcome": Outcome.AUTHOR_SILENT.value},
+            lambda i: setattr(i, "outcome", Outcome.AUTHOR_SILENT),
+        )
 
     async def close_silent_clarifications(self, now: datetime | None = None) -> list[int]:
         """For the scheduler: close every clarification request published at least
@@ -970,123 +915,57 @@ class Answering:
         reason = reason.strip()
         if not reason:
             raise ValueError("a conversion under 59-FZ needs a reason")
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            member = await _member(uow, curator_telegram_id, CURATORS)
-            incident = await _incident(uow, incident_id)
-            seen = incident.version
-            entry = incident.apply(
-                Action.CONVERT_59FZ,
-                _actor(member),
-                now,
-                expected_version=version,
-                payload={"reason": reason, "outcome": Outcome.CONVERTED.value},
-            )
-            incident.outcome = Outcome.CONVERTED
-            await self._finish(uow, incident, seen, entry, now)
-        return incident
+        return await self._finish(
+            curator_telegram_id,
+            incident_id,
+            version,
+            Action.CONVERT_59FZ,
+            {"reason": reason, "outcome": Outcome.CONVERTED.value},
+            lambda i: setattr(i, "outcome", Outcome.CONVERTED),
+        )
 
     async def record_reaction(
         self, curator_telegram_id: int, incident_id: int, version: int, reaction: Reaction
     ) -> Incident:
         """The author's reaction to the published answer, for the reports on quality
         (Lipetsk 20)."""
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            member = await _member(uow, curator_telegram_id, CURATORS)
-            incident = await _incident(uow, incident_id)
-            seen = incident.version
-            entry = incident.apply(
-                Action.RECORD_REACTION,
-                _actor(member),
-                now,
-                expected_version=version,
-                payload={"reaction": reaction.value},
-            )
-            incident.reaction = reaction
-            await self._finish(uow, incident, seen, entry, now)
-        return incident
+        return await self._finish(
+            curator_telegram_id,
+            incident_id,
+            version,
+            Action.RECORD_REACTION,
+            {"reaction": reaction.value},
+            lambda i: setattr(i, "reaction", reaction),
+        )
 
     async def _finish(
-        self, uow: UnitOfWork, incident: Incident, seen: int, entry: HistoryEntry, now: datetime
-    ) -> None:
-        assert incident.id is not None
-        await uow.incidents.update(incident, seen, [entry])
-        stored = await _incident(uow, incident.id)
-        plan = self.planner.on_action(
-            stored,
-            entry.action,
-            now,
-            self._context(stored),
-            await uow.timers.open_for(incident.id),
-        )
-        await self._apply_plan(uow, plan)
-        await self._cards_for_all(uow, stored, now)
-        await uow.commit()
-
-    # ---- reading -------------------------------------------------------------------------
-
-    async def incident(self, incident_id: int) -> Incident:
-        async with self.uow_factory() as uow:
-            return await _incident(uow, incident_id)
-
-    async def timers(self, incident_id: int) -> Sequence[Timer]:
-        async with self.uow_factory() as uow:
-            return await uow.timers.open_for(incident_id)
-
-    # ---- helpers -------------------------------------------------------------------------
-
-    def _context(self, incident: Incident, approver_role: Role | None = None) -> Context:
-        return Context(
-            importance=incident.tags.importance,
-            external_deadline=incident.source.external_deadline,
-            approver_role=approver_role or self.profile.approval_chain[0],
-            assignments=[(a.id, a.executor_id) for a in _active(incident)],
-        )
-
-    async def _apply_plan(self, uow: UnitOfWork, plan: Plan) -> None:
-        for timer in [*plan.stop, *plan.change]:
-            await uow.timers.update(timer)
-        for timer in plan.start:
-            await uow.timers.add(timer)
-
-    async def _notice(
         self,
-        uow: UnitOfWork,
-        kind: NoticeKind,
-        incident_id: int | None,
-        person_id: int | None,
-        now: datetime,
-        payload: dict[str, Any] | None = None,
-    ) -> None:
-        if person_id is None:
-            return
-        await uow.outbox.add(
-            OutboxMessage(
-                id=None,
-                created_at=now,
-                kind=kind,
-                recipient_id=person_id,
-                incident_id=incident_id,
-                payload=payload or {},
+        curator_telegram_id: int | None,
+        incident_id: int,
+        version: int,
+        action: Action,
+        payload: dict[str, Any],
+        mutate: Callable[[Incident], None],
+    ) -> Incident:
+        """An action of a curator (None: of the system) that changes nothing but the incident
+        itself: its timers and everyone's cards follow."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            actor = Actor.system()
+            if curator_telegram_id is not None:
+                actor = _actor(await _member(uow, curator_telegram_id, CURATORS))
+            incident, plan = await self._transition(
+                uow,
+                await _incident(uow, incident_id),
+                action,
+                actor,
+                now,
+                version=version,
+                payload=payload,
+                mutate=mutate,
             )
-        )
-
-    async def _card(
-        self, uow: UnitOfWork, incident_id: int | None, person_id: int | None, now: datetime
-    ) -> None:
-        await self._notice(uow, NoticeKind.CARD, incident_id, person_id, now)
-
-    async def _cards_for_all(
-        self, uow: UnitOfWork, incident: Incident, now: datetime, extra: Iterable[int] = ()
-    ) -> None:
-        """A card redrawn for everyone involved: the curator, the executors, whoever holds a
-        card of the incident, and `extra` (the approvers of the next step, the writer)."""
-        people = {incident.curator_id, *(a.executor_id for a in incident.assignments), *extra}
-        if incident.id is not None:
-            people.update(await uow.cards.holders(incident.id))
-        for person in sorted(p for p in people if p is not None):
-            await self._card(uow, incident.id, person, now)
+            await self._settle(uow, incident, plan, now)
+        return incident
 
 
 def _fresh(incident: Incident, version: int, action: Action) -> None:
@@ -1096,13 +975,6 @@ def _fresh(incident: Incident, version: int, action: Action) -> None:
         raise StaleVersion(version, incident.version, last)
     if incident.status not in TRANSITIONS[action].sources:
         raise TransitionNotAllowed(action, incident.status)
-
-
-def _active(incident: Incident) -> list[Assignment]:
-    return sorted(
-        (a for a in incident.assignments if a.state is not AssignmentState.RETURNED),
-        key=lambda a: a.order,
-    )
 
 
 def _own_assignment(
