@@ -122,13 +122,38 @@ class TelegramSettings(_Section):
     api_base: str = "https://api.telegram.org"
     """A local Bot API server, or the fake one in tests."""
     polling_timeout: int = Field(default=30, ge=0, le=60)
-    mode: Literal["polling", "worker"] = "polling"
-    """`polling`: answers people, sweeps deadlines and sends. `worker`: only sweeps and sends,
-    beside one polling instance on the same PostgreSQL database (reminders and outbox rows are
-    claimed with row locks, so nothing goes out twice)."""
+    mode: Literal["polling", "webhook", "worker"] = "polling"
+    """`polling` or `webhook`: answers people, sweeps deadlines and sends. `worker`: only sweeps
+    and sends, beside one polling or webhook instance on the same database (reminders and outbox
+    rows are claimed with row locks, so nothing goes out twice)."""
+    webhook_url: str | None = None
+    """`webhook` mode: the public HTTPS address Telegram posts updates to (its path is served)."""
+    webhook_listen: str = "127.0.0.1:8080"
+    """`webhook` mode: host:port this process listens on, behind the reverse proxy."""
     messages_per_second: float = Field(default=28, gt=0, le=30)
     """This process's share of Telegram's overall limit of about 30 messages a second: with
     several instances sending for one bot, divide it between them (e.g. 14 each for two)."""
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"not an http(s) address: {value!r}")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode = 'webhook' needs webhook_url")
+        return self
 
 
 class SchedulerSettings(_Section):

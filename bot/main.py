@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import secrets
 import signal
 import sys
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -17,6 +19,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from bot.clock import FileClock, SystemClock
 from bot.config import Settings
@@ -114,6 +118,41 @@ async def until_stopped() -> None:
     log.info("worker stopping")
 
 
+def webhook_secret(token: str) -> str:
+    """The secret Telegram sends with each update (X-Telegram-Bot-Api-Secret-Token): derived
+    from the bot token, so every restart sets the same one and nobody else can post updates."""
+    return hashlib.sha256(f"otklik-webhook:{token}".encode()).hexdigest()
+
+
+async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings, token: str) -> None:
+    """Updates arrive as HTTP posts. Each is answered only once handled, so if the bot dies
+    while handling one, Telegram delivers it again. The webhook stays set across restarts:
+    Telegram keeps what comes meanwhile."""
+    url = settings.telegram.webhook_url
+    assert url is not None  # validated with the settings
+    host, _, port = settings.telegram.webhook_listen.rpartition(":")
+    secret = webhook_secret(token)
+    app = web.Application()
+    SimpleRequestHandler(
+        dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret
+    ).register(app, path=urlsplit(url).path or "/")
+    setup_application(app, dp, bot=bot)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, int(port)).start()
+        await bot.set_webhook(
+            url,
+            secret_token=secret,
+            allowed_updates=dp.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("webhook %s served on %s", url, settings.telegram.webhook_listen)
+        await until_stopped()
+    finally:
+        await runner.cleanup()
+
+
 async def _serve(settings: Settings, token: str) -> int:
     url = database_url(settings.storage.data_dir, settings.storage.url)
     try:
@@ -170,7 +209,10 @@ async def _serve(settings: Settings, token: str) -> int:
         scheduler.start()
         if worker:
             await until_stopped()
+        elif settings.telegram.mode == "webhook":
+            await serve_webhook(build_dispatcher(services), bot, settings, token)
         else:
+            await bot.delete_webhook(drop_pending_updates=False)  # back from webhook mode
             dp = build_dispatcher(services)
             await dp.start_polling(
                 bot,

@@ -63,6 +63,11 @@ def test_extra_workdays_name_the_weekday_they_follow(tmp_path: Path) -> None:
         ('extra_days_off = ["tomorrow"]\n', "calendar.extra_days_off[0]"),
         ("preholiday_shortening_minutes = -5\n", "calendar.preholiday_shortening_minutes"),
         ('\n[profiles.x]\ntitle = "X"\n', "profiles.x.flows"),
+        ('\n[telegram]\nmode = "webhook"\n', "telegram"),
+        ('\n[telegram]\nmode = "hook"\n', "telegram.mode"),
+        ('\n[telegram]\nwebhook_url = "example.org/hook"\n', "telegram.webhook_url"),
+        ('\n[telegram]\nwebhook_listen = "8080"\n', "telegram.webhook_listen"),
+        ("\n[telegram]\nmessages_per_second = 31\n", "telegram.messages_per_second"),
     ],
 )
 def test_bad_keys_are_named(tmp_path: Path, extra: str, key: str) -> None:
@@ -109,3 +114,13 @@ def test_a_profile_written_in_config_is_used(tmp_path: Path) -> None:
     length = profile.flow().timers["answer"].length
     assert length is not None
     assert length.minutes == 600
+
+
+def test_webhook_mode_with_an_address_is_valid(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        '\n[telegram]\nmode = "webhook"\nwebhook_url = "https://bot.example.ru/tg"\n'
+        'webhook_listen = "0.0.0.0:8443"\nmessages_per_second = 14\n'
+    )
+    telegram = load_settings(write(tmp_path, text)).telegram
+    assert (telegram.mode, telegram.webhook_url) == ("webhook", "https://bot.example.ru/tg")
+    assert (telegram.webhook_listen, telegram.messages_per_second) == ("0.0.0.0:8443", 14)

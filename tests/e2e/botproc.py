@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.telegram import FakeTelegram
+from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = re.compile(r"\?start=(\S+)")
@@ -35,6 +36,7 @@ fri = ["09:00-13:00", "14:00-16:45"]
 api_base = "{api_base}"
 polling_timeout = 1
 mode = "{mode}"
+{webhook}
 messages_per_second = {rate}
 
 [storage]
@@ -73,6 +75,7 @@ class BotProcess:
         self.profile = profile
         self.extra = extra
         self.mode = mode
+        self.webhook_port = free_port() if mode == "webhook" else None
         self.storage_url = storage_url
         self.rate = messages_per_second
         self.config = workdir / "config.toml"
@@ -91,11 +94,20 @@ class BotProcess:
                 data_dir=self.workdir / "data",
                 storage_url=f'url = "{self.storage_url}"' if self.storage_url else "",
                 mode=self.mode,
+                webhook=self._webhook_lines(),
                 rate=self.rate,
                 clock_file=self.clock_file,
                 extra=self.extra,
             ),
             "utf-8",
+        )
+
+    def _webhook_lines(self) -> str:
+        if self.webhook_port is None:
+            return ""
+        return (
+            f'webhook_url = "http://127.0.0.1:{self.webhook_port}/telegram/hook"\n'
+            f'webhook_listen = "127.0.0.1:{self.webhook_port}"'
         )
 
     def set_clock(self, moment: datetime) -> None:
@@ -111,6 +123,7 @@ class BotProcess:
         self.write_config()
         self.set_clock(moment)
         polls = self.fake.arrivals["getupdates"]
+        hooks = self.fake.arrivals["setwebhook"]
         env = {**os.environ, "BOT_TOKEN": self.fake.token, "PYTHONUNBUFFERED": "1"}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -126,6 +139,8 @@ class BotProcess:
         self._reader = asyncio.create_task(self._read())
         if self.mode == "worker":  # it polls nothing: its log says when it is up
             await self._started(self.wait_line(lambda s: "started for" in s, timeout=60))
+        elif self.mode == "webhook":
+            await self._started(self.fake.wait_for_arrival("setWebhook", hooks + 1, timeout=60))
         else:
             await self._started(self.fake.wait_for_arrival("getUpdates", polls + 1, timeout=60))
 
