@@ -8,9 +8,10 @@ what fell due while the bot was down, once, and never repeats what was sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 from domain.clock import Clock
 from domain.incident import Importance, Incident
@@ -82,6 +83,22 @@ class SweepReport:
     timers: int
     reminders: int
     breaches: int
+
+
+def nobody_can_act(
+    incident: Incident, now: datetime, payload: Mapping[str, Any], dedupe_key: str | None = None
+) -> OutboxMessage:
+    """The curator's notice that nobody on duty can act on the incident; `payload` says on
+    what (a timer, or the department just assigned)."""
+    return OutboxMessage(
+        id=None,
+        created_at=now,
+        kind=NoticeKind.NOBODY_CAN_ACT,
+        recipient_id=incident.curator_id,
+        incident_id=incident.id,
+        payload=payload,
+        dedupe_key=dedupe_key,
+    )
 
 
 class Deadlines:
@@ -202,15 +219,7 @@ class Deadlines:
         if incident.curator_id is None:
             return
         await uow.outbox.add(
-            OutboxMessage(
-                id=None,
-                created_at=now,
-                kind=NoticeKind.NOBODY_CAN_ACT,
-                recipient_id=incident.curator_id,
-                incident_id=incident.id,
-                payload={"timer": timer.name},
-                dedupe_key=f"nobody:{timer.id}",
-            )
+            nobody_can_act(incident, now, {"timer": timer.name}, dedupe_key=f"nobody:{timer.id}")
         )
 
     async def _escalate(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.clock import Clock
+from domain.deadlines import nobody_can_act
 from domain.errors import DomainError
 from domain.incident import (
     TERMINAL,
@@ -31,10 +32,11 @@ from domain.profiles import Profile
 from domain.reports import SurgeSettings, check_surge
 from domain.roles import HEADS, Role
 from domain.timeline import Rulers
-from domain.timer_plan import Context, Plan, TimerPlanner
+from domain.timer_plan import Context
 from domain.timers import NoticeKind, OutboxMessage, Timer
 from domain.usecases import NotFound
 from domain.work import Assignment, AssignmentState
+from domain.workflow import Workflow, _incident, replace_assignment
 
 CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
 
@@ -84,7 +86,7 @@ class RoutingSettings:
     """Surges of activity on one topic and location (Lipetsk 21, Barnaul 12)."""
 
 
-class Routing:
+class Routing(Workflow):
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
@@ -93,10 +95,7 @@ class Routing:
         rulers: Rulers,
         settings: RoutingSettings | None = None,
     ) -> None:
-        self.uow_factory = uow_factory
-        self.clock = clock
-        self.profile = profile
-        self.planner = TimerPlanner(profile, rulers)
+        super().__init__(uow_factory, clock, profile, rulers)
         self.settings = settings or RoutingSettings()
 
     # ---- intake ------------------------------------------------------------------------
@@ -130,7 +129,7 @@ class Routing:
             repeats = await self._repeats(uow, incident)
             ctx = Context(external_deadline=source.external_deadline)
             await self._apply_plan(uow, self.planner.on_detect(incident, ctx))
-            await self._card(uow, incident, curator.id, now)
+            await self._card(uow, incident.id, curator.id, now)
             await uow.commit()
         return Registered(incident, repeats)
 
@@ -300,7 +299,7 @@ class Routing:
     async def _tell_heads(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
         for member in await uow.staff.all():
             if member.active and member.roles & HEADS:
-                await self._card(uow, incident, member.id, now)
+                await self._card(uow, incident.id, member.id, now)
 
     async def head_no_reaction(
         self, head_telegram_id: int, incident_id: int, version: int, reason: str
@@ -356,7 +355,6 @@ class Routing:
         async with self.uow_factory() as uow:
             member = await _member(uow, actor_telegram_id, CURATORS | HEADS)
             incident = await _incident(uow, incident_id)
-            seen = incident.version
             staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
             targets: list[tuple[int, int | None]] = []
             if person_id is not None:
@@ -369,38 +367,37 @@ class Routing:
                     raise NotFound("department", department_id)
                 if all(d != department_id for d, _ in targets):
                     targets.append((department_id, None))
-            entry = incident.apply(
+
+            def reassign(i: Incident) -> None:
+                """The returned assignments stay, as history; the new ones follow them."""
+                i.assignments = [a for a in i.assignments if a.state is AssignmentState.RETURNED]
+                start = len(i.assignments)
+                for order, (department_id, executor_id) in enumerate(targets, start=start):
+                    i.assignments.append(
+                        Assignment(
+                            id=None,
+                            department_id=department_id,
+                            executor_id=executor_id,
+                            order=order,
+                            assigned_at=now,
+                        )
+                    )
+
+            incident, plan = await self._transition(
+                uow,
+                incident,
                 Action.ASSIGN,
                 _actor(member),
                 now,
-                expected_version=version,
+                version=version,
                 payload={"departments": [d for d, _ in targets], "person": person_id},
-            )
-            incident.assignments = [
-                a for a in incident.assignments if a.state is AssignmentState.RETURNED
-            ]
-            start = len(incident.assignments)
-            for order, (department_id, executor_id) in enumerate(targets, start=start):
-                incident.assignments.append(
-                    Assignment(
-                        id=None,
-                        department_id=department_id,
-                        executor_id=executor_id,
-                        order=order,
-                        assigned_at=now,
-                    )
-                )
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
-            active = [a for a in incident.assignments if a.state is not AssignmentState.RETURNED]
-            ctx = self._context(incident, active)
-            plan = self.planner.on_action(
-                incident, Action.ASSIGN, now, ctx, await uow.timers.open_for(incident_id)
+                mutate=reassign,
             )
             await self._apply_plan(uow, plan)
-            for assignment in active:
-                await self._notify_department(uow, incident, assignment, staff, now)
-            await self._card(uow, incident, incident.curator_id, now)
+            for assignment in incident.assignments:
+                if assignment.state is not AssignmentState.RETURNED:
+                    await self._notify_department(uow, incident, assignment, staff, now)
+            await self._card(uow, incident.id, incident.curator_id, now)
             await uow.commit()
         return incident
 
@@ -443,18 +440,11 @@ class Routing:
                         acting[duty.acting.id] = duty.acting
         if not acting:
             await uow.outbox.add(
-                OutboxMessage(
-                    id=None,
-                    created_at=now,
-                    kind=NoticeKind.NOBODY_CAN_ACT,
-                    recipient_id=incident.curator_id,
-                    incident_id=incident.id,
-                    payload={"department_id": assignment.department_id},
-                )
+                nobody_can_act(incident, now, {"department_id": assignment.department_id})
             )
             return
         for person_id in acting:
-            await self._card(uow, incident, person_id, now)
+            await self._card(uow, incident.id, person_id, now)
 
     async def accept(self, actor_telegram_id: int, incident_id: int, version: int) -> Incident:
         now = self.clock.now()
@@ -466,24 +456,16 @@ class Routing:
             assignment = self._own_assignment(incident, member)
             if assignment.state is not AssignmentState.PENDING:
                 raise AlreadyDone(assignment.executor_id)
-            seen = incident.version
-            entry = incident.apply(
+            taken = replace(assignment, state=AssignmentState.ACCEPTED, executor_id=member.id)
+            incident, plan = await self._transition(
+                uow,
+                incident,
                 Action.ACCEPT,
                 _actor(member),
                 now,
-                expected_version=version,
+                version=version,
                 payload={"department_id": assignment.department_id},
-            )
-            taken = replace(assignment, state=AssignmentState.ACCEPTED, executor_id=member.id)
-            incident.assignments = [taken if a is assignment else a for a in incident.assignments]
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
-            plan = self.planner.on_action(
-                incident,
-                Action.ACCEPT,
-                now,
-                self._context(incident),
-                await uow.timers.open_for(incident_id),
+                mutate=replace_assignment(assignment, taken),
                 assignment_id=assignment.id,
             )
             # Timers held by "whoever of the department" now belong to the one who accepted.
@@ -494,9 +476,7 @@ class Routing:
                     and timer.id not in {t.id for t in plan.stop}
                 ):
                     plan.change.append(replace(timer, holder_id=member.id))
-            await self._apply_plan(uow, plan)
-            await self._cards_for_all(uow, incident, now)
-            await uow.commit()
+            await self._settle(uow, incident, plan, now)
         return incident
 
     async def return_not_competent(
@@ -532,54 +512,34 @@ class Routing:
                 if a is not assignment and a.state is not AssignmentState.RETURNED
             ]
             action = Action.RETURN_PART if others else Action.RETURN_NOT_COMPETENT
-            seen = incident.version
-            entry = incident.apply(
-                action,
-                _actor(member),
-                now,
-                expected_version=version,
-                payload={
-                    "reason": reason.strip(),
-                    "late": late,
-                    "department_id": assignment.department_id,
-                },
-            )
+            payload = {
+                "reason": reason.strip(),
+                "late": late,
+                "department_id": assignment.department_id,
+            }
             back = replace(
                 assignment,
                 state=AssignmentState.RETURNED,
                 return_reason=reason.strip(),
                 executor_id=assignment.executor_id or member.id,
             )
-            incident.assignments = [back if a is assignment else a for a in incident.assignments]
-            await uow.incidents.update(incident, seen, [entry])
-            incident = await _incident(uow, incident_id)
-            plan = self.planner.on_action(
+            incident, plan = await self._transition(
+                uow,
                 incident,
                 action,
+                _actor(member),
                 now,
-                self._context(incident),
-                open_timers,
+                version=version,
+                payload=payload,
+                mutate=replace_assignment(assignment, back),
                 assignment_id=assignment.id,
             )
             if action is Action.RETURN_NOT_COMPETENT:
                 plan.start.extend(self._reroute_timer(incident, now))
-            await self._apply_plan(uow, plan)
-            await uow.outbox.add(
-                OutboxMessage(
-                    id=None,
-                    created_at=now,
-                    kind=NoticeKind.RETURNED,
-                    recipient_id=incident.curator_id,
-                    incident_id=incident.id,
-                    payload={
-                        "reason": reason.strip(),
-                        "late": late,
-                        "department_id": assignment.department_id,
-                    },
-                )
+            await self._notice(
+                uow, NoticeKind.RETURNED, incident.id, incident.curator_id, now, payload
             )
-            await self._cards_for_all(uow, incident, now)
-            await uow.commit()
+            await self._settle(uow, incident, plan, now)
         return Returned(incident, late)
 
     def _reroute_timer(self, incident: Incident, now: datetime) -> list[Timer]:
@@ -605,16 +565,6 @@ class Routing:
             )
         ]
 
-    # ---- reading ---------------------------------------------------------------------------
-
-    async def incident(self, incident_id: int) -> Incident:
-        async with self.uow_factory() as uow:
-            return await _incident(uow, incident_id)
-
-    async def timers(self, incident_id: int) -> Sequence[Timer]:
-        async with self.uow_factory() as uow:
-            return await uow.timers.open_for(incident_id)
-
     # ---- helpers ---------------------------------------------------------------------------
 
     def _own_assignment(self, incident: Incident, member: StaffMember) -> Assignment:
@@ -635,52 +585,6 @@ class Routing:
                 raise AlreadyDone(returned[0].executor_id)
             raise NotYours(f"incident {incident.id} is not assigned to {member.id}")
         return mine[0]
-
-    def _context(
-        self, incident: Incident, assignments: Sequence[Assignment] | None = None
-    ) -> Context:
-        active = (
-            assignments
-            if assignments is not None
-            else [a for a in incident.assignments if a.state is not AssignmentState.RETURNED]
-        )
-        return Context(
-            importance=incident.tags.importance,
-            external_deadline=incident.source.external_deadline,
-            approver_role=self.profile.approval_chain[0],
-            assignments=[(a.id, a.executor_id) for a in sorted(active, key=lambda a: a.order)],
-        )
-
-    async def _apply_plan(self, uow: UnitOfWork, plan: Plan) -> None:
-        for timer in plan.stop:
-            await uow.timers.update(timer)
-        for timer in plan.change:
-            await uow.timers.update(timer)
-        for timer in plan.start:
-            await uow.timers.add(timer)
-
-    async def _card(
-        self, uow: UnitOfWork, incident: Incident, person_id: int | None, now: datetime
-    ) -> None:
-        if person_id is None:
-            return
-        await uow.outbox.add(
-            OutboxMessage(
-                id=None,
-                created_at=now,
-                kind=NoticeKind.CARD,
-                recipient_id=person_id,
-                incident_id=incident.id,
-            )
-        )
-
-    async def _cards_for_all(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
-        people = {incident.curator_id}
-        people.update(a.executor_id for a in incident.assignments)
-        if incident.id is not None:
-            people.update(await uow.cards.holders(incident.id))
-        for person in people:
-            await self._card(uow, incident, person, now)
 
     async def _do(
         self,
@@ -706,21 +610,18 @@ class Routing:
             if mutate is not None:
                 mutate(incident)
             await uow.incidents.update(incident, seen, [entry])
-            open_timers = await uow.timers.open_for(incident_id)
-            ctx = self._context(incident)
             if replan:
-                for timer in open_timers:
-                    if timer.name in {"route", "answer"}:
-                        await uow.timers.update(replace(timer, stopped_at=now))
-                await self._apply_plan(uow, self.planner.on_detect(incident, ctx))
+                plan = self.planner.on_detect(incident, self._context(incident))
+                plan.stop[:0] = [
+                    replace(timer, stopped_at=now)
+                    for timer in await uow.timers.open_for(incident_id)
+                    if timer.name in {"route", "answer"}
+                ]
             else:
-                await self._apply_plan(
-                    uow, self.planner.on_action(incident, action, now, ctx, open_timers)
-                )
+                plan = await self._replan(uow, incident, action, now)
             if after is not None:
                 await after(uow, incident, now)
-            await self._cards_for_all(uow, incident, now)
-            await uow.commit()
+            await self._settle(uow, incident, plan, now)
         return incident
 
 
@@ -737,13 +638,6 @@ async def _member(uow: UnitOfWork, telegram_id: int, roles: frozenset[Role]) -> 
 
         raise AccessDenied(roles)
     return member
-
-
-async def _incident(uow: UnitOfWork, incident_id: int) -> Incident:
-    incident = await uow.incidents.get(incident_id)
-    if incident is None:
-        raise NotFound("incident", incident_id)
-    return incident
 
 
 def is_closed(incident: Incident) -> bool:
