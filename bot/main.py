@@ -26,7 +26,7 @@ from bot.clock import FileClock, SystemClock
 from bot.config import Settings
 from bot.reporting import Reporting, surge_settings
 from bot.rulers import build_rulers
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, report_triggers
 from bot.sender import Sender
 from bot.throttle import Throttle
 from domain.answering import Answering
@@ -198,12 +198,22 @@ async def _serve(settings: Settings, token: str) -> int:
             )
         sender_task = asyncio.create_task(sender.run(), name="sender")
         deadlines = Deadlines(db.unit_of_work, clock, services.profile, services.rulers)
+        at = reporting.schedule.weekly_time
+        weekly: tuple[int, int, int] | None = (reporting.schedule.weekly_day, at.hour, at.minute)
+        if not reporting.schedule.weekly:
+            weekly = None
         scheduler = Scheduler(
             deadlines,
             sweep_seconds=settings.scheduler.sweep_seconds,
             on_work=sender.kick,
             answering=services.answering,
             reports=reporting.sweep,
+            report_triggers=report_triggers(
+                services.zone,
+                weekly=weekly,
+                monthly=reporting.schedule.monthly,
+                quarterly=reporting.schedule.quarterly,
+            ),
         )
         await scheduler.sweep()  # what fell due while the bot was down goes out now, once
         scheduler.start()
