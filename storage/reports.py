@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -206,27 +206,18 @@ def _headline(kind: str, n: int, repeated: bool) -> Headline:
     )
 
 
-_ANSWER_TIMES_SQLITE = """
-SELECT CAST(strftime('%s', i.detected_at) AS INTEGER), CAST(strftime('%s', min(p.at)) AS INTEGER)
-FROM incidents AS i
-JOIN publications AS p ON p.incident_id = i.id
-JOIN drafts AS d ON d.id = p.draft_id
-WHERE i.detected_at >= ? AND i.detected_at < ? AND d.kind IN ('final', 'intermediate')
-GROUP BY i.id
-"""
-"""`answer_times` as SQLite runs it (the same query as the portable one below)."""
-
-
-def _sqlite(moment: datetime) -> str:
-    """A moment as `UTCDateTime` stores it in SQLite: naive UTC text."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
 def _epoch(session: AsyncSession, moment: Any) -> Any:
     """Whole UTC seconds since the epoch, computed by the database."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
         return cast(func.floor(extract("epoch", moment)), BigInteger)
-    return cast(func.strftime("%s", moment), Integer)
+    return _sqlite_epoch(moment, getattr(dialect.dbapi, "sqlite_version_info", ()) >= (3, 38))
+
+
+def _sqlite_epoch(moment: Any, unixepoch: bool) -> Any:
+    """`unixepoch` is SQLite 3.38's; `strftime('%s')` gives the same seconds, slower (both read the
+    stored text to the millisecond)."""
+    return func.unixepoch(moment) if unixepoch else cast(func.strftime("%s", moment), Integer)
 
 
 def _run(row: ReportRunRow) -> ReportRun:
@@ -555,32 +546,27 @@ class SqlReportRepository:
         return int(count or 0)
 
     async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
-        """Two numbers per answered incident, read as epoch seconds by the database (no
-        datetime objects for a quarter's worth of rows)."""
+        """Two numbers per answered incident, computed by the database as epoch seconds, and
+        read as the driver gives them (a quarter is a quarter of a million rows: no datetime, no
+        `Row` object per row, which would double the time). Grouped by (detected_at, id), the
+        order SQLite reads the incidents in from the index on detected_at: no sort."""
         await self._analytic()
-        if self.session.get_bind().dialect.name == "sqlite":
-            # A quarter is a quarter of a million rows: read them as the driver gives them, not
-            # as ORM rows (half the time of the whole report otherwise).
-            connection = await self.session.connection()
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            cursor = await driver.execute(_ANSWER_TIMES_SQLITE, (_sqlite(start), _sqlite(end)))
-            try:
-                pairs: Sequence[tuple[int, int]] = await cursor.fetchall()
-            finally:
-                await cursor.close()
-            return pairs
-        rows = await self.session.execute(
+        i = IncidentRow
+        connection = await self.session.connection()
+        result = await connection.execute(
             select(
-                _epoch(self.session, IncidentRow.detected_at),
+                _epoch(self.session, i.detected_at),
                 _epoch(self.session, func.min(PublicationRow.at)),
             )
-            .join(PublicationRow, PublicationRow.incident_id == IncidentRow.id)
+            .join(PublicationRow, PublicationRow.incident_id == i.id)
             .join(DraftRow, DraftRow.id == PublicationRow.draft_id)
             .where(_detected_in(start, end), DraftRow.kind.in_(_ANSWERS))
-            .group_by(IncidentRow.id, IncidentRow.detected_at)
+            .group_by(i.detected_at, i.id)
         )
-        pairs = rows.all()  # rows are tuples of two integers
+        try:
+            pairs: Sequence[tuple[int, int]] = result.cursor.fetchall()  # the whole result
+        finally:
+            result.close()
         return pairs
 
     async def trend(self, edges: Sequence[datetime]) -> Sequence[int]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import literal, select
 
 from domain.incident import Source, Status
 from domain.profiles import shipped_profile
@@ -31,7 +32,8 @@ from domain.routing import Routing, RoutingSettings
 from domain.staffing import AccessDenied
 from domain.timers import NoticeKind, OutboxMessage
 from storage.engine import Database, create_engine, session_factory
-from storage.reports import SqlReportQueries
+from storage.reports import SqlReportQueries, _epoch, _sqlite_epoch
+from storage.types import UTCDateTime
 from storage.uow import unit_of_work_factory
 from tests.fakes import FixedClock
 from tests.reports.conftest import (
@@ -132,6 +134,22 @@ async def test_the_queries_at_once_on_connections_of_their_own_give_the_same_rep
             SqlReportQueries(db.sessions), period, RULERS, MSK, now, concurrent=True
         )
         assert at_once == one_by_one
+
+
+async def test_the_database_reads_moments_as_whole_epoch_seconds(db: Database) -> None:
+    moments = [
+        msk("2026-11-23 10:00"),
+        datetime(2026, 6, 30, 21, 0, 13, 392000, tzinfo=UTC),
+        datetime(2026, 7, 1, 1, 29, 51, 999000, tzinfo=UTC),  # SQLite reads milliseconds
+    ]
+    async with db.sessions() as session:
+        for moment in moments:
+            value = literal(moment, UTCDateTime())
+            expressions = [_epoch(session, value)]
+            if db.backend == "sqlite":  # both ways, whichever this SQLite has
+                expressions += [_sqlite_epoch(value, True), _sqlite_epoch(value, False)]
+            row = (await session.execute(select(*expressions))).one()
+            assert set(row) == {int(moment.timestamp())}
 
 
 async def test_the_report_lists_the_first_breaches_and_counts_them_all(db: Database) -> None:
