@@ -33,6 +33,7 @@ from tests.delivery.stack import (
 )
 from tests.e2e.telegram import FakeTelegram
 from tests.e2e.telegram.state import SUPERGROUP, MessageView
+from tests.storage.conftest import ENGINES
 
 GROUP = -1009000000077
 REPORT_MINUTE = MORNING.replace(day=27, hour=16, minute=0, second=5)
@@ -50,13 +51,21 @@ class Office:
     numbers: list[str]
 
 
+@pytest.fixture
+def url(request: pytest.FixtureRequest) -> str:
+    """SQLite unless a test asks for the engines (`parametrize("url", ENGINES, indirect=True)`)."""
+    engine = getattr(request, "param", "sqlite")
+    value: str = request.getfixturevalue(f"{engine}_url")
+    return value
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def office(sqlite_url: str, fake: FakeTelegram) -> AsyncIterator[Office]:
+async def office(url: str, fake: FakeTelegram) -> AsyncIterator[Office]:
     """Two posts registered on Tuesday morning and never routed (their route timers are
     breached), a group chat for the weekly report, the clock at the report minute."""
     fake.state.add_chat(SUPERGROUP, "Руководство", chat_id=GROUP)
     clock = TickingClock(MORNING)
-    bot = instance(sqlite_url, fake, clock, "one")
+    bot = instance(url, fake, clock, "one")
     settings = Settings(
         organization=Organization(
             name="Администрация (тест)", timezone="Europe/Moscow", profile="lipetsk"
@@ -175,6 +184,7 @@ async def test_the_discipline_log_that_failed_on_its_file_sends_only_the_file_ag
     ), rows
 
 
+@pytest.mark.parametrize("url", ENGINES, indirect=True)
 async def test_a_part_is_recorded_only_by_the_sender_that_holds_the_notice(
     office: Office,
 ) -> None:
