@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from domain.durations import ClockKind
-from domain.incident import OPEN, DraftKind, Outcome, Status
+from domain.incident import OPEN, DraftKind, Importance, Outcome, Reaction, Status
 from domain.ports import ReportRun
 from domain.reports import (
     BreachFact,
@@ -422,38 +422,7 @@ class SqlReportRepository:
         locations = await self.session.execute(
             select(i.location, n).where(where).group_by(i.location).order_by(n.desc(), i.location)
         )
-        marked = (
-            select(
-                i.importance.label("importance"),
-                i.reaction.label("reaction"),
-                case(
-                    (
-                        or_(
-                            i.outcome == Outcome.ANSWERED_AFTER_INTERMEDIATE.value,
-                            i.status == Status.AWAITING_FINAL.value,
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                ).label("intermediate"),
-            )
-            .where(where)
-            .subquery("m")
-        )
-        m = marked.c
-        importance: dict[str, int] = {}
-        reactions: dict[str, int] = {}
-        intermediate = 0
-        for imp, reaction, after_intermediate, count in await self.session.execute(
-            select(m.importance, m.reaction, m.intermediate, n).group_by(
-                m.importance, m.reaction, m.intermediate
-            )
-        ):
-            importance[imp] = importance.get(imp, 0) + count
-            if reaction is not None:
-                reactions[reaction] = reactions.get(reaction, 0) + count
-            if after_intermediate:
-                intermediate += count
+        importance, reactions, intermediate = await self._marks(start, end)
         return Breakdowns(
             topics=tuple((g, t, c) for g, t, c in topics),
             locations=tuple((loc, c) for loc, c in locations),
@@ -461,6 +430,52 @@ class SqlReportRepository:
             reactions=tuple(sorted(reactions.items())),
             intermediate=intermediate,
         )
+
+    async def _marks(
+        self, start: datetime, end: datetime
+    ) -> tuple[dict[str, int], dict[str, int], int]:
+        """Incidents per importance and per reaction (the values present), and those given an
+        intermediate answer: one pass counting each known value (no sort, unlike a GROUP BY);
+        grouped after all if a value the enums do not know is found."""
+        i = IncidentRow
+        where = _detected_in(start, end)
+        intermediate = or_(
+            i.outcome == Outcome.ANSWERED_AFTER_INTERMEDIATE.value,
+            i.status == Status.AWAITING_FINAL.value,
+        )
+        levels = [v.value for v in Importance]
+        kinds = [v.value for v in Reaction]
+        total, reacted, after_intermediate, *counts = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count(i.reaction),
+                    func.count(case((intermediate, 1))),
+                    *(func.count(case((i.importance == v, 1))) for v in levels),
+                    *(func.count(case((i.reaction == v, 1))) for v in kinds),
+                ).where(where)
+            )
+        ).one()
+        by_level, by_kind = counts[: len(levels)], counts[len(levels) :]
+        if sum(by_level) == total and sum(by_kind) == reacted:
+            return (
+                {v: c for v, c in zip(levels, by_level, strict=True) if c},
+                {v: c for v, c in zip(kinds, by_kind, strict=True) if c},
+                int(after_intermediate),
+            )
+        importance: dict[str, int] = {}
+        reactions: dict[str, int] = {}
+        n = func.count()
+        for level, count in await self.session.execute(
+            select(i.importance, n).where(where).group_by(i.importance)
+        ):
+            importance[level] = count
+        for kind, count in await self.session.execute(
+            select(i.reaction, n).where(where).group_by(i.reaction)
+        ):
+            if kind is not None:
+                reactions[kind] = count
+        return importance, reactions, int(after_intermediate)
 
     async def breaches(
         self, start: datetime, end: datetime, now: datetime, limit: int | None = None

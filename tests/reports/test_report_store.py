@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, update
 
 from domain.incident import Source, Status
 from domain.profiles import shipped_profile
@@ -32,6 +32,7 @@ from domain.routing import Routing, RoutingSettings
 from domain.staffing import AccessDenied
 from domain.timers import NoticeKind, OutboxMessage
 from storage.engine import Database, create_engine, session_factory
+from storage.models import IncidentRow
 from storage.reports import SqlReportQueries, _epoch, _sqlite_epoch
 from storage.types import UTCDateTime
 from storage.uow import unit_of_work_factory
@@ -150,6 +151,26 @@ async def test_the_database_reads_moments_as_whole_epoch_seconds(db: Database) -
                 expressions += [_sqlite_epoch(value, True), _sqlite_epoch(value, False)]
             row = (await session.execute(select(*expressions))).one()
             assert set(row) == {int(moment.timestamp())}
+
+
+async def test_importance_and_reactions_the_code_does_not_know_are_counted_too(
+    db: Database,
+) -> None:
+    office = await week_in(db)
+    before = (await report_of(db)).breakdowns
+    async with db.sessions() as session:  # as an older or newer version might have written
+        await session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == office.incidents["1"].id)
+            .values(importance="urgent", reaction="grateful")
+        )
+        await session.commit()
+    after = (await report_of(db)).breakdowns
+    assert dict(before.importance) == {"ordinary": 4, "high": 1, "significant": 1}
+    assert dict(after.importance) == {"ordinary": 3, "high": 1, "significant": 1, "urgent": 1}
+    assert dict(before.reactions) == {"satisfied": 1, "dissatisfied": 1}
+    assert dict(after.reactions) == {"grateful": 1, "dissatisfied": 1}
+    assert after.intermediate == before.intermediate == 1
 
 
 async def test_the_report_lists_the_first_breaches_and_counts_them_all(db: Database) -> None:
