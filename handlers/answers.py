@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import date
 
 from aiogram import F, Router
@@ -29,10 +29,10 @@ from domain.textchecks import EXPLANATION_TEMPLATES, DraftWarning, explanation_t
 from domain.work import Attachment, AttachmentKind
 from handlers import texts
 from handlers.callbacks import A, IncCb
+from handlers.cards import ask, carry_out, explain_with_names, read_reason
 from handlers.errors import explain
 
 TEXT_LIMIT = 4096
-MAX_REASON = 1000
 
 
 ACTIONS = frozenset(v for k, v in vars(A).items() if not k.startswith("_"))
@@ -277,12 +277,7 @@ def make_router() -> Router:
             if cb.a in prompts:
                 if not fresh:
                     raise _stale()
-                st, prompt = prompts[cb.a]
-                await state.set_state(st)
-                await state.update_data(incident=cb.i, version=cb.v, action=cb.a)
-                await query.answer()
-                if message is not None:
-                    await message.answer(prompt)
+                await ask(query, cb, state, *prompts[cb.a])
                 return
             raise ValueError(f"unknown action {cb.a!r}")
         except (DomainError, ValueError) as exc:
@@ -355,17 +350,16 @@ def make_router() -> Router:
         await state.clear()
         if member is None or not message.text:
             return
-        try:
+        telegram_id, text = member.telegram_id, message.text.strip()
+
+        async def submit_part() -> None:
             # A department's part is its own: others acting meanwhile do not make it stale.
             current = await services.answering.incident(int(data["incident"]))
             await services.answering.submit_part(
-                member.telegram_id, current.id or 0, current.version, message.text.strip()
+                telegram_id, current.id or 0, current.version, text
             )
-        except (DomainError, ValueError) as exc:
-            await message.answer(answer_error(exc))
-            return
-        await message.answer(texts.PART_SENT)
-        services.kick()
+
+        await carry_out(message, services, submit_part(), texts.PART_SENT, _explain_plainly)
 
     @router.message(Answer.reason, F.text)
     async def on_reason(
@@ -375,34 +369,22 @@ def make_router() -> Router:
         if member is None or not message.text:
             await state.clear()
             return
-        reason = message.text.strip()
-        if not reason or reason.startswith("/"):
-            await message.answer(texts.EMPTY_REASON)
+        reason = await read_reason(message, state)
+        if reason is None:
             return
-        if len(reason) > MAX_REASON:
-            await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
-            return
-        await state.clear()
         ans, tg = services.answering, member.telegram_id
         inc, ver, action = int(data["incident"]), int(data["version"]), data["action"]
-        try:
-            if action == A.REVISE:
-                await ans.request_revision(tg, inc, ver, reason)
-                done = texts.REVISION_SENT
-            elif action == A.EXT_BACK:
-                await ans.record_external_decision(tg, inc, ver, False, reason)
-                done = texts.REVISION_SENT
-            elif action == A.CANT_PUBLISH:
-                await ans.cannot_publish(tg, inc, ver, reason)
-                done = texts.CANT_PUBLISH_OK
-            else:
-                await ans.convert_59fz(tg, inc, ver, reason)
-                done = texts.CONVERTED_OK
-        except (DomainError, ValueError) as exc:
-            await message.answer(await _explain(services, exc))
-            return
-        await message.answer(done)
-        services.kick()
+        step: Awaitable[object]
+        if action == A.REVISE:
+            step, done = ans.request_revision(tg, inc, ver, reason), texts.REVISION_SENT
+        elif action == A.EXT_BACK:
+            step = ans.record_external_decision(tg, inc, ver, False, reason)
+            done = texts.REVISION_SENT
+        elif action == A.CANT_PUBLISH:
+            step, done = ans.cannot_publish(tg, inc, ver, reason), texts.CANT_PUBLISH_OK
+        else:
+            step, done = ans.convert_59fz(tg, inc, ver, reason), texts.CONVERTED_OK
+        await carry_out(message, services, step, done, _explain)
 
     @router.message(Answer.publication, F.text | F.photo | F.document)
     async def on_publication(
@@ -423,21 +405,16 @@ def make_router() -> Router:
             return
         await state.clear()
         action = data["action"]
-        try:
-            await services.answering.publish(
-                member.telegram_id,
-                int(data["incident"]),
-                int(data["version"]),
-                links[0] if links else None,
-                screenshot,
-                public=action != A.PUBLISHED_PRIVATE,
-                general_interest=action == A.PUBLISHED_GENERAL,
-            )
-        except (DomainError, ValueError) as exc:
-            await message.answer(await _explain(services, exc))
-            return
-        await message.answer(texts.PUBLISHED_OK)
-        services.kick()
+        published = services.answering.publish(
+            member.telegram_id,
+            int(data["incident"]),
+            int(data["version"]),
+            links[0] if links else None,
+            screenshot,
+            public=action != A.PUBLISHED_PRIVATE,
+            general_interest=action == A.PUBLISHED_GENERAL,
+        )
+        await carry_out(message, services, published, texts.PUBLISHED_OK, _explain)
 
     @router.message(Answer.author_reply, F.text)
     async def on_author_reply(
@@ -447,18 +424,10 @@ def make_router() -> Router:
         await state.clear()
         if member is None or not message.text:
             return
-        try:
-            await services.answering.author_replied(
-                member.telegram_id,
-                int(data["incident"]),
-                int(data["version"]),
-                message.text.strip(),
-            )
-        except (DomainError, ValueError) as exc:
-            await message.answer(await _explain(services, exc))
-            return
-        await message.answer(texts.AUTHOR_REPLY_OK)
-        services.kick()
+        replied = services.answering.author_replied(
+            member.telegram_id, int(data["incident"]), int(data["version"]), message.text.strip()
+        )
+        await carry_out(message, services, replied, texts.AUTHOR_REPLY_OK, _explain)
 
     return router
 
@@ -485,9 +454,11 @@ async def _start_drafting(
     services.kick()
 
 
+async def _explain_plainly(services: Services, exc: Exception) -> str:
+    return answer_error(exc)
+
+
 async def _explain(services: Services, exc: Exception) -> str:
     if isinstance(exc, NotYourStep | PartsMissing | DraftKindNotAllowed | EmptyDraft):
         return answer_error(exc)
-    async with services.uow_factory() as uow:
-        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
-    return explain(exc, names)
+    return await explain_with_names(services, exc)

@@ -6,6 +6,7 @@ version the card showed. A stale or foreign button gets a clear alert and the ca
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiogram import F, Router
@@ -55,6 +56,11 @@ _ROLES_FOR: dict[str, frozenset[Role]] = {
     **dict.fromkeys((Act.ACCEPT, Act.RETURN), frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})),
 }
 """Who may press what: checked before anything else, then again by the use case."""
+_DEPARTMENT_PICKERS = {
+    **dict.fromkeys((Act.ASSIGN_MENU, Act.ASSIGN_TOGGLE), (Act.ASSIGN_TOGGLE, Act.ASSIGN_DONE)),
+    **dict.fromkeys((Act.HEAD_MENU, Act.HEAD_TOGGLE), (Act.HEAD_TOGGLE, Act.HEAD_DONE)),
+}
+"""The departments picked one by one, then done: the curator's assignment, the head's decision."""
 
 
 class Input(StatesGroup):
@@ -141,6 +147,54 @@ async def redraw(
     except TelegramBadRequest as exc:
         if "not modified" not in str(exc):
             raise
+
+
+async def ask(query: CallbackQuery, cb: IncCb, state: FSMContext, st: State, prompt: str) -> None:
+    """Wait for the presser's typed reply to `prompt`, remembering what was pressed."""
+    await state.set_state(st)
+    await state.update_data(incident=cb.i, version=cb.v, action=cb.a)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(prompt)
+
+
+async def read_reason(message: Message, state: FSMContext) -> str | None:
+    """The reason typed in reply to a prompt, which it ends. None when it is empty, a command
+    or too long: the person is told so and the prompt stays open."""
+    reason = (message.text or "").strip()
+    if not reason or reason.startswith("/"):
+        await message.answer(texts.EMPTY_REASON)
+        return None
+    if len(reason) > MAX_REASON:
+        await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
+        return None
+    await state.clear()
+    return reason
+
+
+async def explain_with_names(services: Services, exc: Exception) -> str:
+    """The alert for a refused step, naming whoever got there first."""
+    async with services.uow_factory() as uow:
+        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
+    return explain(exc, names)
+
+
+async def carry_out(
+    message: Message,
+    services: Services,
+    step: Awaitable[object],
+    done: str,
+    explain_error: Callable[[Services, Exception], Awaitable[str]] = explain_with_names,
+) -> None:
+    """Await the use case behind a typed reply: the person is told `done` and the sender
+    kicked, or told why it was refused."""
+    try:
+        await step
+    except (DomainError, ValueError) as exc:
+        await message.answer(await explain_error(services, exc))
+        return
+    await message.answer(done)
+    services.kick()
 
 
 def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:
@@ -240,12 +294,7 @@ def make_router() -> Router:
                     Act.RETURN: (Input.reason, texts.ASK_RETURN_REASON),
                     Act.DETECTED: (Input.detected, texts.ASK_DETECTED),
                 }
-                st, prompt = prompts[a]
-                await state.set_state(st)
-                await state.update_data(action=a, incident=cb.i, version=cb.v)
-                await query.answer()
-                if message is not None:
-                    await message.answer(prompt)
+                await ask(query, cb, state, *prompts[a])
                 return
             elif a == Act.IMPORTANCE_MENU:
                 menu = _kb(
@@ -255,24 +304,13 @@ def make_router() -> Router:
             elif a == Act.IMPORTANCE:
                 await routing.tag(tg, cb.i, cb.v, importance=Importance(x))
                 done = texts.TAGGED
-            elif a in {Act.ASSIGN_MENU, Act.ASSIGN_TOGGLE}:
-                menu = await _department_menu(
-                    services, cb, Act.ASSIGN_TOGGLE, Act.ASSIGN_DONE, _selection(x)
-                )
-            elif a == Act.ASSIGN_DONE:
+            elif a in _DEPARTMENT_PICKERS:
+                toggle, finish = _DEPARTMENT_PICKERS[a]
+                menu = await _department_menu(services, cb, toggle, finish, _selection(x))
+            elif a in {Act.ASSIGN_DONE, Act.HEAD_DONE}:
                 chosen = _selection(x)
-                await routing.assign(tg, cb.i, cb.v, chosen)
-                names = dict(await _departments(services))
-                done = texts.ASSIGNED.format(
-                    departments=", ".join(names.get(d, "?") for d in chosen)
-                )
-            elif a in {Act.HEAD_MENU, Act.HEAD_TOGGLE}:
-                menu = await _department_menu(
-                    services, cb, Act.HEAD_TOGGLE, Act.HEAD_DONE, _selection(x)
-                )
-            elif a == Act.HEAD_DONE:
-                chosen = _selection(x)
-                await routing.head_decide(tg, cb.i, cb.v, chosen)
+                decide = routing.assign if a == Act.ASSIGN_DONE else routing.head_decide
+                await decide(tg, cb.i, cb.v, chosen)
                 names = dict(await _departments(services))
                 done = texts.ASSIGNED.format(
                     departments=", ".join(names.get(d, "?") for d in chosen)
@@ -296,7 +334,7 @@ def make_router() -> Router:
             if done is not None:
                 services.kick()
         except (DomainError, ValueError, IndexError) as exc:
-            await query.answer(await _explain(services, exc), show_alert=True)
+            await query.answer(await explain_with_names(services, exc), show_alert=True)
             if message is not None:
                 await redraw(services, member, cb.i, message)
 
@@ -308,14 +346,9 @@ def make_router() -> Router:
         if member is None or message.text is None:
             await state.clear()
             return
-        reason = message.text.strip()
-        if not reason or reason.startswith("/"):
-            await message.answer(texts.EMPTY_REASON)
+        reason = await read_reason(message, state)
+        if reason is None:
             return
-        if len(reason) > MAX_REASON:
-            await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
-            return
-        await state.clear()
         routing = services.routing
         tg, inc, ver = member.telegram_id, int(data["incident"]), int(data["version"])
         try:
@@ -341,7 +374,7 @@ def make_router() -> Router:
                 await message.answer(texts.NO_REACTION_OK)
             services.kick()
         except (DomainError, ValueError) as exc:
-            await message.answer(await _explain(services, exc))
+            await message.answer(await explain_with_names(services, exc))
 
     @router.message(Input.location, F.text)
     async def on_location(
@@ -356,14 +389,14 @@ def make_router() -> Router:
             await message.answer(texts.EMPTY_REASON)
             return
         await state.clear()
-        try:
-            await services.routing.tag(
+        await carry_out(
+            message,
+            services,
+            services.routing.tag(
                 member.telegram_id, int(data["incident"]), int(data["version"]), location=location
-            )
-            await message.answer(texts.TAGGED)
-            services.kick()
-        except (DomainError, ValueError) as exc:
-            await message.answer(await _explain(services, exc))
+            ),
+            texts.TAGGED,
+        )
 
     @router.message(Input.detected, F.text)
     async def on_detected(
@@ -378,19 +411,13 @@ def make_router() -> Router:
             await message.answer(texts.BAD_DETECTED)
             return
         await state.clear()
-        try:
-            await services.routing.set_detected_at(
+        await carry_out(
+            message,
+            services,
+            services.routing.set_detected_at(
                 member.telegram_id, int(data["incident"]), int(data["version"]), moment
-            )
-            await message.answer(texts.TAGGED)
-            services.kick()
-        except (DomainError, ValueError) as exc:
-            await message.answer(await _explain(services, exc))
+            ),
+            texts.TAGGED,
+        )
 
     return router
-
-
-async def _explain(services: Services, exc: Exception) -> str:
-    async with services.uow_factory() as uow:
-        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
-    return explain(exc, names)
