@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from domain.clock import Clock
+from domain.deadlines import acting_for
 from domain.errors import DomainError, StaleVersion, TransitionNotAllowed
 from domain.incident import (
     TRANSITIONS,
@@ -25,7 +26,7 @@ from domain.incident import (
     Reaction,
     Status,
 )
-from domain.people import Department, StaffMember, on_duty
+from domain.people import Department, StaffMember
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import Holder, JointAnswerBy, Profile
 from domain.roles import APPROVERS, HEADS, Role
@@ -686,8 +687,7 @@ class Answering(Workflow):
                     or m.department_id == department.id
                 )
             ]
-        acting = (on_duty(p, self._today(now), staff).acting for p in people)
-        return {a.id for a in acting if a is not None and a.id is not None}
+        return set(acting_for(people, self._today(now), staff))
 
     # ---- publication -------------------------------------------------------------------
 

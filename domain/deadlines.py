@@ -8,7 +8,7 @@ what fell due while the bot was down, once, and never repeats what was sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -83,6 +83,19 @@ class SweepReport:
     timers: int
     reminders: int
     breaches: int
+
+
+def acting_for(
+    people: Iterable[StaffMember], day: date, staff: Mapping[int, StaffMember]
+) -> dict[int, StaffMember]:
+    """Whoever acts for each of `people` on `day` (a substitute for the absent), by id, in
+    the order of `people`; nobody for one whose chain of substitutes runs out."""
+    acting: dict[int, StaffMember] = {}
+    for person in people:
+        duty = on_duty(person, day, staff)
+        if duty.acting is not None and duty.acting.id is not None:
+            acting[duty.acting.id] = duty.acting
+    return acting
 
 
 def nobody_can_act(
@@ -179,12 +192,7 @@ class Deadlines:
                 and timer.holder_role in m.roles
                 and (department is None or m.department_id == department)
             ]
-        acting: dict[int, StaffMember] = {}
-        for person in intended:
-            duty = on_duty(person, day, staff)
-            if duty.acting is not None and duty.acting.id is not None:
-                acting[duty.acting.id] = duty.acting
-        return list(acting.values())
+        return list(acting_for(intended, day, staff).values())
 
     async def _remind(
         self,

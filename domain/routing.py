@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.clock import Clock
-from domain.deadlines import nobody_can_act
+from domain.deadlines import acting_for, nobody_can_act
 from domain.errors import DomainError
 from domain.incident import (
     TERMINAL,
@@ -26,7 +26,7 @@ from domain.incident import (
     Status,
 )
 from domain.intake import canonical_url
-from domain.people import StaffMember, on_duty
+from domain.people import StaffMember
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import Profile
 from domain.reports import SurgeSettings, check_surge
@@ -420,24 +420,18 @@ class Routing(Workflow):
                 and Role.EXECUTOR in m.roles
                 and m.active
             ]
-        acting: dict[int, StaffMember] = {}
-        for person in intended:
-            duty = on_duty(person, today, staff)
-            if duty.acting is not None and duty.acting.id is not None:
-                acting[duty.acting.id] = duty.acting
         if (
             self.profile.department_lead
             or Role.DEPARTMENT_LEAD is self.profile.competence_return_by
         ):
-            for m in staff.values():
-                if (
-                    m.department_id == assignment.department_id
-                    and Role.DEPARTMENT_LEAD in m.roles
-                    and m.active
-                ):
-                    duty = on_duty(m, today, staff)
-                    if duty.acting is not None and duty.acting.id is not None:
-                        acting[duty.acting.id] = duty.acting
+            intended += [
+                m
+                for m in staff.values()
+                if m.department_id == assignment.department_id
+                and Role.DEPARTMENT_LEAD in m.roles
+                and m.active
+            ]
+        acting = acting_for(intended, today, staff)
         if not acting:
             await uow.outbox.add(
                 nobody_can_act(incident, now, {"department_id": assignment.department_id})
