@@ -30,13 +30,13 @@ from domain.people import Department, StaffMember
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import Holder, JointAnswerBy, Profile
 from domain.roles import APPROVERS, HEADS, Role
-from domain.routing import CURATORS, AlreadyDone, NotYours, _actor, _member
+from domain.routing import CURATORS, AlreadyDone, NotYours, _member
 from domain.staffing import AccessDenied
 from domain.textchecks import DraftWarning, check_draft, find_personal_data
 from domain.timeline import Rulers
 from domain.timer_plan import Plan
 from domain.timers import NoticeKind, Timer
-from domain.usecases import NotFound
+from domain.usecases import NotFound, actor_of
 from domain.work import (
     Approval,
     Assignment,
@@ -348,7 +348,7 @@ class Answering(Workflow):
                 uow,
                 incident,
                 Action.SUBMIT_DRAFT,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload={
@@ -407,7 +407,7 @@ class Answering(Workflow):
                 uow,
                 incident,
                 Action.SUBMIT_PART,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload={
@@ -591,7 +591,7 @@ class Answering(Workflow):
                 uow,
                 incident,
                 action,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload=payload,
@@ -730,7 +730,7 @@ class Answering(Workflow):
             entries = [
                 incident.apply(
                     action,
-                    _actor(member),
+                    actor_of(member),
                     now,
                     expected_version=version,
                     payload={
@@ -793,7 +793,7 @@ class Answering(Workflow):
             seen = incident.version
             entry = incident.apply(
                 Action.PUBLICATION_FAILED,
-                _actor(member),
+                actor_of(member),
                 now,
                 expected_version=version,
                 payload={"draft_id": draft.id, "reason": reason},
@@ -849,7 +849,7 @@ class Answering(Workflow):
                 uow,
                 await _incident(uow, incident_id),
                 Action.AUTHOR_REPLIED,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload={"reply_chars": len(text)},
@@ -953,7 +953,7 @@ class Answering(Workflow):
         async with self.uow_factory() as uow:
             actor = Actor.system()
             if curator_telegram_id is not None:
-                actor = _actor(await _member(uow, curator_telegram_id, CURATORS))
+                actor = actor_of(await _member(uow, curator_telegram_id, CURATORS))
             incident, plan = await self._transition(
                 uow,
                 await _incident(uow, incident_id),

@@ -18,7 +18,6 @@ from domain.errors import DomainError
 from domain.incident import (
     TERMINAL,
     Action,
-    Actor,
     HistoryEntry,
     Importance,
     Incident,
@@ -34,7 +33,7 @@ from domain.roles import HEADS, Role
 from domain.timeline import Rulers
 from domain.timer_plan import Context
 from domain.timers import NoticeKind, OutboxMessage, Timer
-from domain.usecases import NotFound
+from domain.usecases import NotFound, actor_of
 from domain.work import Assignment, AssignmentState
 from domain.workflow import Workflow, _incident, replace_assignment
 
@@ -121,7 +120,7 @@ class Routing(Workflow):
                 flow=flow_name,
                 source=source,
                 detected_at=detected_at or now,
-                curator=_actor(curator),
+                curator=actor_of(curator),
                 at=now,
             )
             incident.extra_clauses = dict(self.profile.clauses)
@@ -387,7 +386,7 @@ class Routing(Workflow):
                 uow,
                 incident,
                 Action.ASSIGN,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload={"departments": [d for d, _ in targets], "person": person_id},
@@ -455,7 +454,7 @@ class Routing(Workflow):
                 uow,
                 incident,
                 Action.ACCEPT,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload={"department_id": assignment.department_id},
@@ -521,7 +520,7 @@ class Routing(Workflow):
                 uow,
                 incident,
                 action,
-                _actor(member),
+                actor_of(member),
                 now,
                 version=version,
                 payload=payload,
@@ -599,7 +598,7 @@ class Routing(Workflow):
             incident = await _incident(uow, incident_id)
             seen = incident.version
             entry: HistoryEntry = incident.apply(
-                action, _actor(member), now, expected_version=version, payload=payload
+                action, actor_of(member), now, expected_version=version, payload=payload
             )
             if mutate is not None:
                 mutate(incident)
@@ -617,10 +616,6 @@ class Routing(Workflow):
                 await after(uow, incident, now)
             await self._settle(uow, incident, plan, now)
         return incident
-
-
-def _actor(member: StaffMember) -> Actor:
-    return Actor(member.id, member.roles)
 
 
 async def _member(uow: UnitOfWork, telegram_id: int, roles: frozenset[Role]) -> StaffMember:
