@@ -42,6 +42,7 @@ from storage.engine import Database, StorageError, database_url, open_database
 log = logging.getLogger("otklik")
 
 TOKEN_ENV = "BOT_TOKEN"
+SENDER_GRACE_SECONDS = 10
 
 
 def new_token() -> str:
@@ -235,9 +236,10 @@ async def _serve(settings: Settings, token: str) -> int:
             scheduler.stop()
         sender.stop()
         if sender_task is not None:
-            sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender_task
+            # Let the notice in hand finish and be recorded as sent: cancelling mid-send could
+            # send it again after the restart. A sender stuck longer (a long 429) is cancelled.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(sender_task, SENDER_GRACE_SECONDS)
         await bot.session.close()
         await db.close()
     return 0
