@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -220,6 +221,34 @@ def _sqlite_epoch(moment: Any, unixepoch: bool) -> Any:
     return func.unixepoch(moment) if unixepoch else cast(func.strftime("%s", moment), Integer)
 
 
+Marks = tuple[dict[str, int], dict[str, int], int]
+"""Incidents per importance and per reaction (the values present), and those given an
+intermediate answer."""
+
+
+def _breakdowns(
+    topics: Sequence[tuple[str | None, str | None, int]],
+    locations: Sequence[tuple[str | None, int]],
+    marks: Marks,
+) -> Breakdowns:
+    importance, reactions, intermediate = marks
+    return Breakdowns(
+        topics=tuple(topics),
+        locations=tuple(locations),
+        importance=tuple(sorted(importance.items(), key=lambda kv: (-kv[1], kv[0]))),
+        reactions=tuple(sorted(reactions.items())),
+        intermediate=intermediate,
+    )
+
+
+def _in_order(departments: Mapping[int | None, Headline]) -> list[DepartmentLine]:
+    """In the order of the ids, the unrouted first, on both engines."""
+    return [
+        DepartmentLine(d, departments[d])
+        for d in sorted(departments, key=lambda d: (d is not None, d or 0))
+    ]
+
+
 def _run(row: ReportRunRow) -> ReportRun:
     return ReportRun(
         row.id, row.kind, row.period_start, row.period_end, row.created_at, row.summary
@@ -387,10 +416,7 @@ class SqlReportRepository:
             departments[department_id] = departments.get(department_id, Headline()) + counts
             if is_first:
                 total += counts
-        return total, [  # in the order of the ids, the unrouted first, on both engines
-            DepartmentLine(d, departments[d])
-            for d in sorted(departments, key=lambda d: (d is not None, d or 0))
-        ]
+        return total, _in_order(departments)
 
     async def headline(self, start: datetime, end: datetime, now: datetime) -> Headline:
         """`cohort`'s totals alone: the same classes, one row per incident, no departments."""
@@ -409,34 +435,45 @@ class SqlReportRepository:
         return total
 
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
+        return _breakdowns(
+            await self.topics(start, end),
+            await self.locations(start, end),
+            await self.marks(start, end),
+        )
+
+    async def topics(
+        self, start: datetime, end: datetime
+    ) -> Sequence[tuple[str | None, str | None, int]]:
+        """(topic group, topic, incidents), most first."""
         await self._analytic()
         i = IncidentRow
         n = func.count()
-        where = _detected_in(start, end)
-        topics = await self.session.execute(
+        rows = await self.session.execute(
             select(i.topic_group, i.topic, n)
-            .where(where)
+            .where(_detected_in(start, end))
             .group_by(i.topic_group, i.topic)
             .order_by(n.desc(), i.topic_group, i.topic)
         )
-        locations = await self.session.execute(
-            select(i.location, n).where(where).group_by(i.location).order_by(n.desc(), i.location)
-        )
-        importance, reactions, intermediate = await self._marks(start, end)
-        return Breakdowns(
-            topics=tuple((g, t, c) for g, t, c in topics),
-            locations=tuple((loc, c) for loc, c in locations),
-            importance=tuple(sorted(importance.items(), key=lambda kv: (-kv[1], kv[0]))),
-            reactions=tuple(sorted(reactions.items())),
-            intermediate=intermediate,
-        )
+        return [(g, t, c) for g, t, c in rows]
 
-    async def _marks(
-        self, start: datetime, end: datetime
-    ) -> tuple[dict[str, int], dict[str, int], int]:
+    async def locations(self, start: datetime, end: datetime) -> Sequence[tuple[str | None, int]]:
+        """(location, incidents), most first."""
+        await self._analytic()
+        i = IncidentRow
+        n = func.count()
+        rows = await self.session.execute(
+            select(i.location, n)
+            .where(_detected_in(start, end))
+            .group_by(i.location)
+            .order_by(n.desc(), i.location)
+        )
+        return [(loc, c) for loc, c in rows]
+
+    async def marks(self, start: datetime, end: datetime) -> Marks:
         """Incidents per importance and per reaction (the values present), and those given an
         intermediate answer: one pass counting each known value (no sort, unlike a GROUP BY);
         grouped after all if a value the enums do not know is found."""
+        await self._analytic()
         i = IncidentRow
         where = _detected_in(start, end)
         intermediate = or_(
@@ -675,13 +712,27 @@ class SqlReportRepository:
         ]
 
 
+SPLIT_LONGER_THAN = timedelta(days=8)
+"""`SqlReportQueries` reads a period longer than this (a month, a quarter) in parts."""
+
+
 @dataclass(frozen=True, slots=True)
 class SqlReportQueries:
     """`ReportQueries` whose every call reads on a connection of its own, so a report's queries
     run at once (`build_report(..., concurrent=True)`): SQLite in WAL mode reads in parallel
-    and releases the GIL while it works; PostgreSQL serves each on its own backend."""
+    and releases the GIL while it works; PostgreSQL serves each on its own backend.
+
+    A long period's per-incident aggregates (cohort, headline, answer times) are read in
+    `parts` consecutive parts at once and added up, and the breakdowns' three groupings each
+    on its own connection: the same figures, but no single big query is left running alone on
+    one core after the others have finished."""
 
     sessions: async_sessionmaker[AsyncSession]
+    parts: int = 2
+    _many_rows: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
+    """Held while a read brings a great many rows into Python (the answer times of a period):
+    two such reads at once fight over the GIL row by row (SQLite's driver releases it for
+    each row), which makes both several times slower; one at a time they are not."""
 
     async def _on_own(self, read: Callable[[SqlReportRepository], Awaitable[_T]]) -> _T:
         async with self.sessions() as session:
@@ -690,16 +741,52 @@ class SqlReportQueries:
             finally:
                 await session.rollback()
 
+    async def _in_parts(
+        self,
+        start: datetime,
+        end: datetime,
+        read: Callable[[SqlReportRepository, datetime, datetime], Awaitable[_T]],
+    ) -> list[_T]:
+        """`read` of [start, end) cut into consecutive parts (each moment in exactly one)."""
+        if self.parts < 2 or end - start <= SPLIT_LONGER_THAN:
+            return [await self._on_own(lambda r: read(r, start, end))]
+        step = (end - start) / self.parts
+        edges = [start + step * k for k in range(self.parts)] + [end]
+
+        def part(a: datetime, b: datetime) -> Awaitable[_T]:
+            return self._on_own(lambda r: read(r, a, b))
+
+        return list(await asyncio.gather(*(part(a, b) for a, b in pairwise(edges))))
+
     async def cohort(
         self, start: datetime, end: datetime, now: datetime
     ) -> tuple[Headline, Sequence[DepartmentLine]]:
-        return await self._on_own(lambda r: r.cohort(start, end, now))
+        total = Headline()
+        departments: dict[int | None, Headline] = {}
+        for headline, lines in await self._in_parts(
+            start, end, lambda r, a, b: r.cohort(a, b, now)
+        ):
+            total += headline
+            for line in lines:
+                d = line.department_id
+                departments[d] = departments.get(d, Headline()) + line.counts
+        return total, _in_order(departments)
 
     async def headline(self, start: datetime, end: datetime, now: datetime) -> Headline:
-        return await self._on_own(lambda r: r.headline(start, end, now))
+        parts = await self._in_parts(start, end, lambda r, a, b: r.headline(a, b, now))
+        return sum(parts, Headline())
+
+    async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
+        async with self._many_rows:
+            return await self._on_own(lambda r: r.answer_times(start, end))
 
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
-        return await self._on_own(lambda r: r.breakdowns(start, end))
+        topics, locations, marks = await asyncio.gather(
+            self._on_own(lambda r: r.topics(start, end)),
+            self._on_own(lambda r: r.locations(start, end)),
+            self._on_own(lambda r: r.marks(start, end)),
+        )
+        return _breakdowns(topics, locations, marks)
 
     async def breaches(
         self, start: datetime, end: datetime, now: datetime, limit: int | None = None
@@ -708,9 +795,6 @@ class SqlReportQueries:
 
     async def breach_count(self, start: datetime, end: datetime, now: datetime) -> int:
         return await self._on_own(lambda r: r.breach_count(start, end, now))
-
-    async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
-        return await self._on_own(lambda r: r.answer_times(start, end))
 
     async def trend(self, edges: Sequence[datetime]) -> Sequence[int]:
         return await self._on_own(lambda r: r.trend(edges))
