@@ -730,13 +730,19 @@ class SqlReportQueries:
     sessions: async_sessionmaker[AsyncSession]
     parts: int = 2
     _many_rows: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
-    """Held while a read brings a great many rows into Python (the answer times of a period):
-    two such reads at once fight over the GIL row by row (SQLite's driver releases it for
-    each row), which makes both several times slower; one at a time they are not."""
+    """Held on SQLite while a read brings a great many rows into Python (the answer times of a
+    period): two such reads at once fight over the GIL row by row (the driver releases it for
+    each row), which makes both several times slower. asyncpg decodes rows in the event loop's
+    thread: no such fight."""
 
-    async def _on_own(self, read: Callable[[SqlReportRepository], Awaitable[_T]]) -> _T:
+    async def _on_own(
+        self, read: Callable[[SqlReportRepository], Awaitable[_T]], *, many_rows: bool = False
+    ) -> _T:
         async with self.sessions() as session:
             try:
+                if many_rows and session.get_bind().dialect.name == "sqlite":
+                    async with self._many_rows:
+                        return await read(SqlReportRepository(session))
                 return await read(SqlReportRepository(session))
             finally:
                 await session.rollback()
@@ -777,8 +783,7 @@ class SqlReportQueries:
         return sum(parts, Headline())
 
     async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
-        async with self._many_rows:
-            return await self._on_own(lambda r: r.answer_times(start, end))
+        return await self._on_own(lambda r: r.answer_times(start, end), many_rows=True)
 
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
         topics, locations, marks = await asyncio.gather(
