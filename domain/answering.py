@@ -36,7 +36,7 @@ from domain.textchecks import DraftWarning, check_draft, find_personal_data
 from domain.timeline import Rulers
 from domain.timer_plan import Plan
 from domain.timers import NoticeKind, Timer
-from domain.usecases import NotFound, actor_of
+from domain.usecases import NotFound, actor_of, load_incident
 from domain.work import (
     Approval,
     Assignment,
@@ -47,7 +47,7 @@ from domain.work import (
     Draft,
     Publication,
 )
-from domain.workflow import Workflow, _active, _incident, replace_assignment
+from domain.workflow import Workflow, _active, replace_assignment
 
 DRAFTERS = frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})
 WRITERS = DRAFTERS | CURATORS
@@ -175,7 +175,7 @@ class Answering(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, writer_telegram_id, WRITERS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             current = _open_draft(incident)
             if current is not None:
                 if current.author_id != member.id:
@@ -219,7 +219,7 @@ class Answering(Workflow):
             raise ValueError("nothing to add to the draft")
         async with self.uow_factory() as uow:
             member = await _member(uow, writer_telegram_id, WRITERS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             if incident.status not in TRANSITIONS[Action.SUBMIT_DRAFT].sources:
                 raise TransitionNotAllowed(Action.SUBMIT_DRAFT, incident.status)
             current = _open_draft(incident)
@@ -242,27 +242,27 @@ class Answering(Workflow):
         incident.version += 1
         await uow.incidents.update(incident, seen, [])
         assert incident.id is not None
-        stored = _open_draft(await _incident(uow, incident.id))
+        stored = _open_draft(await load_incident(uow, incident.id))
         assert stored is not None
         return stored
 
     async def draft(self, incident_id: int) -> Draft | None:
         """The open draft, or else the last one submitted."""
         async with self.uow_factory() as uow:
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
         return incident.drafts[-1] if incident.drafts else None
 
     async def check(self, incident_id: int) -> tuple[DraftWarning, ...]:
         """Warnings for the open (or last) draft: personal data (Barnaul 9), no substance,
         no photo where the topic needs one, no measures where required (Myasnikovsky 9)."""
         async with self.uow_factory() as uow:
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
         return self._warnings(incident, _draft_to_check(incident))
 
     async def personal_data(self, incident_id: int) -> tuple[str, ...]:
         """The fragments of the open (or last) draft that look like personal data."""
         async with self.uow_factory() as uow:
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
         return self._fragments(_draft_to_check(incident))
 
     def _warnings(self, incident: Incident, draft: Draft) -> tuple[DraftWarning, ...]:
@@ -317,7 +317,7 @@ class Answering(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, writer_telegram_id, WRITERS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             _fresh(incident, version, Action.SUBMIT_DRAFT)
             draft = _open_draft(incident)
             if draft is None:
@@ -389,7 +389,7 @@ class Answering(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, executor_telegram_id, DRAFTERS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             _fresh(incident, version, Action.SUBMIT_PART)
             active = _active(incident)
             if len(active) < 2:
@@ -430,7 +430,7 @@ class Answering(Workflow):
     async def parts(self, incident_id: int) -> tuple[Part, ...]:
         """The parts sent so far, in the curator's order, with their files."""
         async with self.uow_factory() as uow:
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
         files: dict[int, tuple[Attachment, ...]] = {}
         for entry in incident.history:
             if entry.action is Action.SUBMIT_PART and entry.payload.get("assignment_id"):
@@ -549,7 +549,7 @@ class Answering(Workflow):
             member = await _member(
                 uow, telegram_id, frozenset({Role.CURATOR}) if external else APPROVERS
             )
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             _fresh(incident, version, Action.APPROVE)
             draft = incident.drafts[-1]
             assert draft.id is not None
@@ -716,7 +716,7 @@ class Answering(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, publisher_telegram_id, WRITERS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             _fresh(incident, version, Action.PUBLISH_FINAL)
             draft = incident.drafts[-1]
             assert draft.id is not None and member.id is not None
@@ -786,7 +786,7 @@ class Answering(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, publisher_telegram_id, WRITERS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             _fresh(incident, version, Action.PUBLICATION_FAILED)
             draft = incident.drafts[-1]
             self._require_publisher(member, draft)
@@ -847,7 +847,7 @@ class Answering(Workflow):
             member = await _member(uow, curator_telegram_id, CURATORS)
             incident, plan = await self._transition(
                 uow,
-                await _incident(uow, incident_id),
+                await load_incident(uow, incident_id),
                 Action.AUTHOR_REPLIED,
                 actor_of(member),
                 now,
@@ -956,7 +956,7 @@ class Answering(Workflow):
                 actor = actor_of(await _member(uow, curator_telegram_id, CURATORS))
             incident, plan = await self._transition(
                 uow,
-                await _incident(uow, incident_id),
+                await load_incident(uow, incident_id),
                 action,
                 actor,
                 now,

@@ -33,9 +33,9 @@ from domain.roles import HEADS, Role
 from domain.timeline import Rulers
 from domain.timer_plan import Context
 from domain.timers import NoticeKind, OutboxMessage, Timer
-from domain.usecases import NotFound, actor_of
+from domain.usecases import NotFound, actor_of, load_incident
 from domain.work import Assignment, AssignmentState
-from domain.workflow import Workflow, _incident, replace_assignment
+from domain.workflow import Workflow, replace_assignment
 
 CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
 
@@ -151,7 +151,7 @@ class Routing(Workflow):
 
     async def repeats_of(self, incident_id: int) -> tuple[Incident, ...]:
         async with self.uow_factory() as uow:
-            return await self._repeats(uow, await _incident(uow, incident_id))
+            return await self._repeats(uow, await load_incident(uow, incident_id))
 
     async def set_detected_at(
         self, curator_telegram_id: int, incident_id: int, version: int, detected_at: datetime
@@ -239,7 +239,7 @@ class Routing(Workflow):
         self, curator_telegram_id: int, incident_id: int, version: int, earlier_id: int
     ) -> Incident:
         async with self.uow_factory() as uow:
-            earlier = await _incident(uow, earlier_id)
+            earlier = await load_incident(uow, earlier_id)
 
         def mutate(incident: Incident) -> None:
             if earlier_id == incident.id:
@@ -353,7 +353,7 @@ class Routing(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, actor_telegram_id, CURATORS | HEADS)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
             targets: list[tuple[int, int | None]] = []
             if person_id is not None:
@@ -445,7 +445,7 @@ class Routing(Workflow):
             member = await _member(
                 uow, actor_telegram_id, frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})
             )
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             assignment = self._own_assignment(incident, member)
             if assignment.state is not AssignmentState.PENDING:
                 raise AlreadyDone(assignment.executor_id)
@@ -483,7 +483,7 @@ class Routing(Workflow):
         allowed = frozenset({self.profile.competence_return_by, Role.DEPARTMENT_LEAD})
         async with self.uow_factory() as uow:
             member = await _member(uow, actor_telegram_id, allowed)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             assignment = self._own_assignment(incident, member)
             taken_by_other = assignment.executor_id not in (None, member.id)
             if assignment.state is AssignmentState.RETURNED:
@@ -595,7 +595,7 @@ class Routing(Workflow):
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await _member(uow, actor_telegram_id, roles)
-            incident = await _incident(uow, incident_id)
+            incident = await load_incident(uow, incident_id)
             seen = incident.version
             entry: HistoryEntry = incident.apply(
                 action, actor_of(member), now, expected_version=version, payload=payload

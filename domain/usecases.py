@@ -29,7 +29,8 @@ def actor_of(member: StaffMember) -> Actor:
     return Actor(member.id, member.roles)
 
 
-async def _load(uow: UnitOfWork, incident_id: int) -> Incident:
+async def load_incident(uow: UnitOfWork, incident_id: int) -> Incident:
+    """The incident, or NotFound."""
     incident = await uow.incidents.get(incident_id)
     if incident is None:
         raise NotFound("incident", incident_id)
@@ -75,7 +76,7 @@ async def _act(
     extra: Sequence[Assignment] = (),
 ) -> Incident:
     async with uow_factory() as uow:
-        incident = await _load(uow, incident_id)
+        incident = await load_incident(uow, incident_id)
         seen = incident.version
         entry = incident.apply(
             action,

@@ -17,7 +17,7 @@ from domain.roles import Role
 from domain.timeline import Rulers
 from domain.timer_plan import Context, Plan, TimerPlanner
 from domain.timers import NoticeKind, OutboxMessage, Timer
-from domain.usecases import NotFound
+from domain.usecases import load_incident
 from domain.work import Assignment, AssignmentState
 
 
@@ -37,7 +37,7 @@ class Workflow:
 
     async def incident(self, incident_id: int) -> Incident:
         async with self.uow_factory() as uow:
-            return await _incident(uow, incident_id)
+            return await load_incident(uow, incident_id)
 
     async def timers(self, incident_id: int) -> Sequence[Timer]:
         async with self.uow_factory() as uow:
@@ -78,7 +78,7 @@ class Workflow:
         """Write the incident over the version `seen`, with its new history; read it back."""
         assert incident.id is not None
         await uow.incidents.update(incident, seen, entries)
-        return await _incident(uow, incident.id)
+        return await load_incident(uow, incident.id)
 
     async def _replan(
         self,
@@ -184,10 +184,3 @@ def _active(incident: Incident) -> list[Assignment]:
         (a for a in incident.assignments if a.state is not AssignmentState.RETURNED),
         key=lambda a: a.order,
     )
-
-
-async def _incident(uow: UnitOfWork, incident_id: int) -> Incident:
-    incident = await uow.incidents.get(incident_id)
-    if incident is None:
-        raise NotFound("incident", incident_id)
-    return incident

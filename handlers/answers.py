@@ -29,8 +29,8 @@ from domain.textchecks import EXPLANATION_TEMPLATES, DraftWarning, explanation_t
 from domain.work import Attachment, AttachmentKind
 from handlers import texts
 from handlers.callbacks import A, IncCb
-from handlers.cards import ask, carry_out, explain_with_names, read_reason
 from handlers.errors import explain
+from handlers.prompts import ask, carry_out, explain_with_names, read_reason
 
 TEXT_LIMIT = 4096
 

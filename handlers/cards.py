@@ -6,7 +6,6 @@ version the card showed. A stale or foreign button gets a clear alert and the ca
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiogram import F, Router
@@ -24,12 +23,11 @@ from domain.services import Services
 from handlers import texts
 from handlers.callbacks import Act, IncCb
 from handlers.cardbuild import render_card
-from handlers.errors import explain
+from handlers.prompts import ask, carry_out, explain_with_names, read_reason
 from handlers.render import duration
 
 PER_PAGE = 8
 MAX_JOINT = 6
-MAX_REASON = 1000
 
 
 _CURATOR_ACTS = (
@@ -147,54 +145,6 @@ async def redraw(
     except TelegramBadRequest as exc:
         if "not modified" not in str(exc):
             raise
-
-
-async def ask(query: CallbackQuery, cb: IncCb, state: FSMContext, st: State, prompt: str) -> None:
-    """Wait for the presser's typed reply to `prompt`, remembering what was pressed."""
-    await state.set_state(st)
-    await state.update_data(incident=cb.i, version=cb.v, action=cb.a)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(prompt)
-
-
-async def read_reason(message: Message, state: FSMContext) -> str | None:
-    """The reason typed in reply to a prompt, which it ends. None when it is empty, a command
-    or too long: the person is told so and the prompt stays open."""
-    reason = (message.text or "").strip()
-    if not reason or reason.startswith("/"):
-        await message.answer(texts.EMPTY_REASON)
-        return None
-    if len(reason) > MAX_REASON:
-        await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
-        return None
-    await state.clear()
-    return reason
-
-
-async def explain_with_names(services: Services, exc: Exception) -> str:
-    """The alert for a refused step, naming whoever got there first."""
-    async with services.uow_factory() as uow:
-        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
-    return explain(exc, names)
-
-
-async def carry_out(
-    message: Message,
-    services: Services,
-    step: Awaitable[object],
-    done: str,
-    explain_error: Callable[[Services, Exception], Awaitable[str]] = explain_with_names,
-) -> None:
-    """Await the use case behind a typed reply: the person is told `done` and the sender
-    kicked, or told why it was refused."""
-    try:
-        await step
-    except (DomainError, ValueError) as exc:
-        await message.answer(await explain_error(services, exc))
-        return
-    await message.answer(done)
-    services.kick()
 
 
 def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:

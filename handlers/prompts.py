@@ -1,0 +1,66 @@
+"""Typed replies to a pressed button: ask, read the reason, carry out the step, explain a
+refusal (used by the card and answer handlers)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+
+from domain.errors import DomainError
+from domain.services import Services
+from handlers import texts
+from handlers.callbacks import IncCb
+from handlers.errors import explain
+
+MAX_REASON = 1000
+
+
+async def ask(query: CallbackQuery, cb: IncCb, state: FSMContext, st: State, prompt: str) -> None:
+    """Wait for the presser's typed reply to `prompt`, remembering what was pressed."""
+    await state.set_state(st)
+    await state.update_data(incident=cb.i, version=cb.v, action=cb.a)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(prompt)
+
+
+async def read_reason(message: Message, state: FSMContext) -> str | None:
+    """The reason typed in reply to a prompt, which it ends. None when it is empty, a command
+    or too long: the person is told so and the prompt stays open."""
+    reason = (message.text or "").strip()
+    if not reason or reason.startswith("/"):
+        await message.answer(texts.EMPTY_REASON)
+        return None
+    if len(reason) > MAX_REASON:
+        await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
+        return None
+    await state.clear()
+    return reason
+
+
+async def explain_with_names(services: Services, exc: Exception) -> str:
+    """The alert for a refused step, naming whoever got there first."""
+    async with services.uow_factory() as uow:
+        names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
+    return explain(exc, names)
+
+
+async def carry_out(
+    message: Message,
+    services: Services,
+    step: Awaitable[object],
+    done: str,
+    explain_error: Callable[[Services, Exception], Awaitable[str]] = explain_with_names,
+) -> None:
+    """Await the use case behind a typed reply: the person is told `done` and the sender
+    kicked, or told why it was refused."""
+    try:
+        await step
+    except (DomainError, ValueError) as exc:
+        await message.answer(await explain_error(services, exc))
+        return
+    await message.answer(done)
+    services.kick()
