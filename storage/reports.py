@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -221,34 +221,6 @@ def _sqlite_epoch(moment: Any, unixepoch: bool) -> Any:
     return func.unixepoch(moment) if unixepoch else cast(func.strftime("%s", moment), Integer)
 
 
-Marks = tuple[dict[str, int], dict[str, int], int]
-"""Incidents per importance and per reaction (the values present), and those given an
-intermediate answer."""
-
-
-def _breakdowns(
-    topics: Sequence[tuple[str | None, str | None, int]],
-    locations: Sequence[tuple[str | None, int]],
-    marks: Marks,
-) -> Breakdowns:
-    importance, reactions, intermediate = marks
-    return Breakdowns(
-        topics=tuple(topics),
-        locations=tuple(locations),
-        importance=tuple(sorted(importance.items(), key=lambda kv: (-kv[1], kv[0]))),
-        reactions=tuple(sorted(reactions.items())),
-        intermediate=intermediate,
-    )
-
-
-def _in_order(departments: Mapping[int | None, Headline]) -> list[DepartmentLine]:
-    """In the order of the ids, the unrouted first, on both engines."""
-    return [
-        DepartmentLine(d, departments[d])
-        for d in sorted(departments, key=lambda d: (d is not None, d or 0))
-    ]
-
-
 def _run(row: ReportRunRow) -> ReportRun:
     return ReportRun(
         row.id, row.kind, row.period_start, row.period_end, row.created_at, row.summary
@@ -416,7 +388,10 @@ class SqlReportRepository:
             departments[department_id] = departments.get(department_id, Headline()) + counts
             if is_first:
                 total += counts
-        return total, _in_order(departments)
+        return total, [  # in the order of the ids, the unrouted first, on both engines
+            DepartmentLine(d, departments[d])
+            for d in sorted(departments, key=lambda d: (d is not None, d or 0))
+        ]
 
     async def headline(self, start: datetime, end: datetime, now: datetime) -> Headline:
         """`cohort`'s totals alone: the same classes, one row per incident, no departments."""
@@ -435,45 +410,34 @@ class SqlReportRepository:
         return total
 
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
-        return _breakdowns(
-            await self.topics(start, end),
-            await self.locations(start, end),
-            await self.marks(start, end),
-        )
-
-    async def topics(
-        self, start: datetime, end: datetime
-    ) -> Sequence[tuple[str | None, str | None, int]]:
-        """(topic group, topic, incidents), most first."""
         await self._analytic()
         i = IncidentRow
         n = func.count()
-        rows = await self.session.execute(
+        where = _detected_in(start, end)
+        topics = await self.session.execute(
             select(i.topic_group, i.topic, n)
-            .where(_detected_in(start, end))
+            .where(where)
             .group_by(i.topic_group, i.topic)
             .order_by(n.desc(), i.topic_group, i.topic)
         )
-        return [(g, t, c) for g, t, c in rows]
-
-    async def locations(self, start: datetime, end: datetime) -> Sequence[tuple[str | None, int]]:
-        """(location, incidents), most first."""
-        await self._analytic()
-        i = IncidentRow
-        n = func.count()
-        rows = await self.session.execute(
-            select(i.location, n)
-            .where(_detected_in(start, end))
-            .group_by(i.location)
-            .order_by(n.desc(), i.location)
+        locations = await self.session.execute(
+            select(i.location, n).where(where).group_by(i.location).order_by(n.desc(), i.location)
         )
-        return [(loc, c) for loc, c in rows]
+        importance, reactions, intermediate = await self._marks(start, end)
+        return Breakdowns(
+            topics=tuple((g, t, c) for g, t, c in topics),
+            locations=tuple((loc, c) for loc, c in locations),
+            importance=tuple(sorted(importance.items(), key=lambda kv: (-kv[1], kv[0]))),
+            reactions=tuple(sorted(reactions.items())),
+            intermediate=intermediate,
+        )
 
-    async def marks(self, start: datetime, end: datetime) -> Marks:
+    async def _marks(
+        self, start: datetime, end: datetime
+    ) -> tuple[dict[str, int], dict[str, int], int]:
         """Incidents per importance and per reaction (the values present), and those given an
         intermediate answer: one pass counting each known value (no sort, unlike a GROUP BY);
         grouped after all if a value the enums do not know is found."""
-        await self._analytic()
         i = IncidentRow
         where = _detected_in(start, end)
         intermediate = or_(
@@ -598,28 +562,40 @@ class SqlReportRepository:
         return int(count or 0)
 
     async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
-        """Two numbers per answered incident, computed by the database as epoch seconds, and
-        read as the driver gives them (a quarter is a quarter of a million rows: no datetime, no
-        `Row` object per row, which would double the time). Grouped by (detected_at, id), the
-        order SQLite reads the incidents in from the index on detected_at: no sort."""
+        """Two numbers per answered incident, computed by the database as epoch seconds and
+        sent as two arrays in one row: a quarter has a quarter of a million answers, which as
+        rows would cost a Python object each (and on SQLite a round of the GIL each, so two
+        such reads at once would slow each other down several times). Grouped by
+        (detected_at, id), the order SQLite reads the incidents in from the index on
+        detected_at: no sort."""
         await self._analytic()
         i = IncidentRow
-        connection = await self.session.connection()
-        result = await connection.execute(
+        answered = (
             select(
-                _epoch(self.session, i.detected_at),
-                _epoch(self.session, func.min(PublicationRow.at)),
+                _epoch(self.session, i.detected_at).label("detected"),
+                _epoch(self.session, func.min(PublicationRow.at)).label("answered"),
             )
             .join(PublicationRow, PublicationRow.incident_id == i.id)
             .join(DraftRow, DraftRow.id == PublicationRow.draft_id)
             .where(_detected_in(start, end), DraftRow.kind.in_(_ANSWERS))
             .group_by(i.detected_at, i.id)
+            .subquery("answered")
         )
-        try:
-            pairs: Sequence[tuple[int, int]] = result.cursor.fetchall()  # the whole result
-        finally:
-            result.close()
-        return pairs
+        a = answered.c
+        if self.session.get_bind().dialect.name == "postgresql":  # int8[]: lists of int
+            detected, first = (
+                await self.session.execute(
+                    select(func.array_agg(a.detected), func.array_agg(a.answered))
+                )
+            ).one()
+        else:  # both aggregates see the rows in the same order
+            texts = (
+                await self.session.execute(
+                    select(func.json_group_array(a.detected), func.json_group_array(a.answered))
+                )
+            ).one()
+            detected, first = (json.loads(t) for t in texts)
+        return list(zip(detected or (), first or (), strict=True))
 
     async def trend(self, edges: Sequence[datetime]) -> Sequence[int]:
         await self._analytic()
@@ -712,86 +688,31 @@ class SqlReportRepository:
         ]
 
 
-SPLIT_LONGER_THAN = timedelta(days=8)
-"""`SqlReportQueries` reads a period longer than this (a month, a quarter) in parts."""
-
-
 @dataclass(frozen=True, slots=True)
 class SqlReportQueries:
     """`ReportQueries` whose every call reads on a connection of its own, so a report's queries
     run at once (`build_report(..., concurrent=True)`): SQLite in WAL mode reads in parallel
-    and releases the GIL while it works; PostgreSQL serves each on its own backend.
-
-    A long period's per-incident aggregates (cohort, headline, answer times) are read in
-    `parts` consecutive parts at once and added up, and the breakdowns' three groupings each
-    on its own connection: the same figures, but no single big query is left running alone on
-    one core after the others have finished."""
+    and releases the GIL while it works; PostgreSQL serves each on its own backend."""
 
     sessions: async_sessionmaker[AsyncSession]
-    parts: int = 2
-    _many_rows: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
-    """Held on SQLite while a read brings a great many rows into Python (the answer times of a
-    period): two such reads at once fight over the GIL row by row (the driver releases it for
-    each row), which makes both several times slower. asyncpg decodes rows in the event loop's
-    thread: no such fight."""
 
-    async def _on_own(
-        self, read: Callable[[SqlReportRepository], Awaitable[_T]], *, many_rows: bool = False
-    ) -> _T:
+    async def _on_own(self, read: Callable[[SqlReportRepository], Awaitable[_T]]) -> _T:
         async with self.sessions() as session:
             try:
-                if many_rows and session.get_bind().dialect.name == "sqlite":
-                    async with self._many_rows:
-                        return await read(SqlReportRepository(session))
                 return await read(SqlReportRepository(session))
             finally:
                 await session.rollback()
 
-    async def _in_parts(
-        self,
-        start: datetime,
-        end: datetime,
-        read: Callable[[SqlReportRepository, datetime, datetime], Awaitable[_T]],
-    ) -> list[_T]:
-        """`read` of [start, end) cut into consecutive parts (each moment in exactly one)."""
-        if self.parts < 2 or end - start <= SPLIT_LONGER_THAN:
-            return [await self._on_own(lambda r: read(r, start, end))]
-        step = (end - start) / self.parts
-        edges = [start + step * k for k in range(self.parts)] + [end]
-
-        def part(a: datetime, b: datetime) -> Awaitable[_T]:
-            return self._on_own(lambda r: read(r, a, b))
-
-        return list(await asyncio.gather(*(part(a, b) for a, b in pairwise(edges))))
-
     async def cohort(
         self, start: datetime, end: datetime, now: datetime
     ) -> tuple[Headline, Sequence[DepartmentLine]]:
-        total = Headline()
-        departments: dict[int | None, Headline] = {}
-        for headline, lines in await self._in_parts(
-            start, end, lambda r, a, b: r.cohort(a, b, now)
-        ):
-            total += headline
-            for line in lines:
-                d = line.department_id
-                departments[d] = departments.get(d, Headline()) + line.counts
-        return total, _in_order(departments)
+        return await self._on_own(lambda r: r.cohort(start, end, now))
 
     async def headline(self, start: datetime, end: datetime, now: datetime) -> Headline:
-        parts = await self._in_parts(start, end, lambda r, a, b: r.headline(a, b, now))
-        return sum(parts, Headline())
-
-    async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
-        return await self._on_own(lambda r: r.answer_times(start, end), many_rows=True)
+        return await self._on_own(lambda r: r.headline(start, end, now))
 
     async def breakdowns(self, start: datetime, end: datetime) -> Breakdowns:
-        topics, locations, marks = await asyncio.gather(
-            self._on_own(lambda r: r.topics(start, end)),
-            self._on_own(lambda r: r.locations(start, end)),
-            self._on_own(lambda r: r.marks(start, end)),
-        )
-        return _breakdowns(topics, locations, marks)
+        return await self._on_own(lambda r: r.breakdowns(start, end))
 
     async def breaches(
         self, start: datetime, end: datetime, now: datetime, limit: int | None = None
@@ -800,6 +721,9 @@ class SqlReportQueries:
 
     async def breach_count(self, start: datetime, end: datetime, now: datetime) -> int:
         return await self._on_own(lambda r: r.breach_count(start, end, now))
+
+    async def answer_times(self, start: datetime, end: datetime) -> Sequence[tuple[int, int]]:
+        return await self._on_own(lambda r: r.answer_times(start, end))
 
     async def trend(self, edges: Sequence[datetime]) -> Sequence[int]:
         return await self._on_own(lambda r: r.trend(edges))

@@ -137,20 +137,6 @@ async def test_the_queries_at_once_on_connections_of_their_own_give_the_same_rep
         assert at_once == one_by_one
 
 
-@pytest.mark.parametrize("parts", [2, 3, 7])
-async def test_a_long_period_read_in_parts_gives_the_same_report(db: Database, parts: int) -> None:
-    await week_in(db)
-    # 16 days: cut in parts between the week's incidents (2: Monday 23 November 12:00)
-    period = Period(PeriodKind.CUSTOM, msk("2026-11-16 00:00"), msk("2026-12-02 00:00"))
-    now = msk("2026-12-02 09:00")
-    whole = await report_of(db, period, now)
-    cut = await build_report(
-        SqlReportQueries(db.sessions, parts=parts), period, RULERS, MSK, now, concurrent=True
-    )
-    assert cut == whole
-    assert whole.headline.total == 8 and len(whole.departments) == 3
-
-
 async def test_the_database_reads_moments_as_whole_epoch_seconds(db: Database) -> None:
     moments = [
         msk("2026-11-23 10:00"),
