@@ -481,16 +481,19 @@ incident rows, text, PNG chart, XLSX workbook); and `check_surge` (one indexed q
 Target: each report ≤ 2 s on SQLite. `--engines sqlite --incidents 100000` is a quicker run;
 `--update-readme` rewrites this section.
 
-Each figure is the median of {runs} warm runs in one process (the weekly delivery: {render_runs}),
-one after another; the script prints every run. The machine was shared with other processes
-(tests of other work): the 1-minute load average when the measurements began was {loads}.
+Each figure is the median of {runs} warm runs in one process, one after another (the weekly
+delivery: {render_runs}); the script prints every run. The machine was shared with other work's
+tests. The 1-minute load average when the measurements began (the benchmark's own loading
+had just kept one core busy for minutes, so about 1 means little else was running):
+{loads}.
 
 Measured {day} on {machine}:
 
 {table}
 
-Before (the same data and machine, 2026-11-22): SQLite weekly 170 ms, quarterly summary
-1,271 ms, previous recomputed 2,279 ms; PostgreSQL 365 ms, 3,035 ms, 5,401 ms.
+Before (the same data and machine, 2026-11-22, median of 5 runs): SQLite weekly 170 ms,
+quarterly summary 1,271 ms, previous recomputed 2,279 ms; PostgreSQL 365 ms, 3,035 ms,
+5,401 ms.
 
 Notes:
 * "quarterly summary" is the scheduled one: the previous quarter's report was posted and kept
@@ -506,7 +509,8 @@ Notes:
   million incidents) come from the database as two arrays in one row (`json_group_array` on
   SQLite, `array_agg` on PostgreSQL). As rows they cost a Python object each and, on SQLite, a
   round of the GIL each, so the two periods' reads slowed each other down threefold.
-* Other costs taken out: the trend counts each week from the index on `detected_at` (was one
+* Other costs taken out: the cohort and the headline group by one integer code per row (SQLite
+  groups by sorting); the trend counts each week from the index on `detected_at` (was one
   pass testing every incident against every week); importance, reactions and intermediate
   answers are counted in one pass without a sort; medians sort integers once.
 * On PostgreSQL the per-incident lookups become hash joins over whole tables (timers,
