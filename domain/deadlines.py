@@ -143,10 +143,11 @@ class Deadlines:
                     key = ReminderKey(timer.incident_id, f"{timer.name}:{timer.id}", kind)
                     if await uow.reminders.record(key, now):
                         fresh.append(kind)
-                # Several reminders fell due at once (the bot was down): the latest one goes
-                # out, the earlier ones are recorded as handled rather than sent as a pile.
+                # Several fell due at once (the bot was down): only the latest is news. Earlier
+                # reminders are recorded as handled, not sent as a pile; once the deadline has
+                # passed, the breach notice alone says so.
                 warned = [kind for kind in fresh if kind != BREACH]
-                if warned:
+                if warned and BREACH not in fresh:
                     reminders += 1
                     await self._remind(uow, incident, timer, staff, now, warned[-1])
                 if BREACH in fresh:
