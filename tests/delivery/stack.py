@@ -77,10 +77,18 @@ class CountingSender(Sender):
     def __init__(self, services: Services, bot: Bot, **options: Any) -> None:
         super().__init__(services, bot, **options)
         self.sent = 0
+        self.rounds = asyncio.Event()
+        """Set after each delivery round, so a test waits for rounds, not for time."""
 
     async def _mark_sent(self, notice: OutboxMessage, covered: Sequence[int] = ()) -> None:
         await super()._mark_sent(notice, covered)
         self.sent += 1
+
+    async def deliver_once(self) -> int:
+        try:
+            return await super().deliver_once()
+        finally:
+            self.rounds.set()
 
 
 @dataclass
@@ -263,8 +271,19 @@ async def run_instances(
         async with asyncio.timeout(within):
             if sweep:
                 await asyncio.gather(*(i.sweep_until_done() for i in instances))
-            while await unsent(database):  # noqa: ASYNC110 (the database is polled, as the senders do)
-                await asyncio.sleep(0.05)
+            while True:
+                for i in instances:
+                    i.sender.rounds.clear()
+                if not await unsent(database):
+                    break
+                # Look again after the next delivery round of any sender (each runs one at
+                # least every sender interval, so this never waits on nothing).
+                rounds = [asyncio.ensure_future(i.sender.rounds.wait()) for i in instances]
+                try:
+                    await asyncio.wait(rounds, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for r in rounds:
+                        r.cancel()
         return time.monotonic() - began
     finally:
         for i in instances:
