@@ -41,6 +41,32 @@ def _request(message: Message) -> str:
     return f"{message.chat.id}:{message.message_id}"
 
 
+async def _queue(
+    message: Message,
+    services: Services,
+    member: StaffMember,
+    period: Period,
+    done: str,
+    discipline: str | None = None,
+) -> None:
+    """Queue the report (or the discipline log) of `period` for the asker and say so."""
+    try:
+        await request_report(
+            services.uow_factory,
+            services.clock,
+            member.telegram_id,
+            period,
+            request=_request(message),
+            discipline=discipline,
+        )
+    except DomainError as exc:
+        await message.answer(explain(exc))
+        return
+    services.kick()
+    start, end = period_label(period, services.zone)
+    await message.answer(done.format(start=start, end=end))
+
+
 def make_router() -> Router:
     router = Router(name="reports")
     router.message.filter(F.chat.type == "private")
@@ -64,20 +90,7 @@ def make_router() -> Router:
         if period is None:
             await message.answer(texts.REPORT_USAGE)
             return
-        try:
-            await request_report(
-                services.uow_factory,
-                services.clock,
-                member.telegram_id,
-                period,
-                request=_request(message),
-            )
-        except DomainError as exc:
-            await message.answer(explain(exc))
-            return
-        services.kick()
-        start, end = period_label(period, services.zone)
-        await message.answer(texts.REPORT_QUEUED.format(start=start, end=end))
+        await _queue(message, services, member, period, texts.REPORT_QUEUED)
 
     @router.message(Command("discipline"))
     async def on_discipline(
@@ -93,21 +106,7 @@ def make_router() -> Router:
         if period is None:
             await message.answer(texts.DISCIPLINE_USAGE)
             return
-        try:
-            await request_report(
-                services.uow_factory,
-                services.clock,
-                member.telegram_id,
-                period,
-                request=_request(message),
-                discipline=fmt,
-            )
-        except DomainError as exc:
-            await message.answer(explain(exc))
-            return
-        services.kick()
-        start, end = period_label(period, services.zone)
-        await message.answer(texts.DISCIPLINE_QUEUED.format(start=start, end=end))
+        await _queue(message, services, member, period, texts.DISCIPLINE_QUEUED, discipline=fmt)
 
     @router.message(Command("posted"))
     async def on_posted(

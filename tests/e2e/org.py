@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.e2e.botproc import BotProcess
-from tests.e2e.telegram import FakeTelegram
+from tests.e2e.telegram import FakeTelegram, Group
 from tests.e2e.telegram.people import Person
-from tests.e2e.telegram.state import MessageView
+from tests.e2e.telegram.state import SUPERGROUP, MessageView
 
 MSK = ZoneInfo("Europe/Moscow")
 INVITE = re.compile(r"\?start=(\S+)")
@@ -122,3 +124,26 @@ def _shows_department(name: str) -> Callable[[MessageView], bool]:
 
 def _shows_label(label: str) -> Callable[[MessageView], bool]:
     return lambda m: label in m.button_labels
+
+
+WEEKLY_TO_GROUP = """
+[reports]
+group_chat_id = {group_id}
+weekly_day = "fri"
+weekly_time = "16:00"
+"""
+
+
+@contextlib.asynccontextmanager
+async def reporting_org(workdir: Path, group_id: int) -> AsyncIterator[tuple[Org, Group]]:
+    """A Lipetsk bot of its own whose weekly report (Friday 16:00) goes to a group chat."""
+    fake = FakeTelegram()
+    await fake.start()
+    chat = fake.state.add_chat(SUPERGROUP, "Руководство администрации", chat_id=group_id)
+    bot = BotProcess(fake, workdir, "lipetsk", extra=WEEKLY_TO_GROUP.format(group_id=group_id))
+    try:
+        await bot.start(msk("2026-11-24 09:40"))
+        yield await Org.create(fake, bot), Group(fake, chat)
+    finally:
+        await bot.close()
+        await fake.stop()

@@ -11,21 +11,13 @@ import pytest
 import pytest_asyncio
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from tests.e2e.botproc import BotProcess
-from tests.e2e.org import Org, card, msk, route
-from tests.e2e.telegram import FakeTelegram, Group, tiny_png
+from tests.e2e.org import Org, card, msk, reporting_org, route
+from tests.e2e.telegram import Group, tiny_png
 from tests.e2e.telegram.people import Person
-from tests.e2e.telegram.state import SUPERGROUP
 
 pytestmark = pytest.mark.e2e
 
 GROUP_ID = -1009000000001
-EXTRA = f"""
-[reports]
-group_chat_id = {GROUP_ID}
-weekly_day = "fri"
-weekly_time = "16:00"
-"""
 PNG = b"\x89PNG\r\n\x1a\n"
 NUMBER = re.compile(r"Сообщение №(\S+)")
 
@@ -33,16 +25,8 @@ NUMBER = re.compile(r"Сообщение №(\S+)")
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Org, Group]]:
     """Its own bot (the weekly report goes to a group chat, so the config differs)."""
-    fake = FakeTelegram()
-    await fake.start()
-    chat = fake.state.add_chat(SUPERGROUP, "Руководство администрации", chat_id=GROUP_ID)
-    bot = BotProcess(fake, tmp_path_factory.mktemp("reports"), "lipetsk", extra=EXTRA)
-    try:
-        await bot.start(msk("2026-11-24 09:40"))
-        yield await Org.create(fake, bot), Group(fake, chat)
-    finally:
-        await bot.stop()
-        await fake.stop()
+    async with reporting_org(tmp_path_factory.mktemp("reports"), GROUP_ID) as made:
+        yield made
 
 
 async def number_of(person: Person, text: str) -> str:

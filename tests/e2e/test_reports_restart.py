@@ -14,38 +14,23 @@ import pytest
 import pytest_asyncio
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from tests.e2e.botproc import BotProcess
-from tests.e2e.org import Org, card, msk
+from tests.e2e.org import Org, card, msk, reporting_org
 from tests.e2e.telegram import FakeTelegram, Group
 from tests.e2e.telegram.faults import FaultRule
 from tests.e2e.telegram.server import ApiCall
-from tests.e2e.telegram.state import SUPERGROUP, MessageView
+from tests.e2e.telegram.state import MessageView
 
 pytestmark = pytest.mark.e2e
 
 GROUP_ID = -1009000000002
-EXTRA = f"""
-[reports]
-group_chat_id = {GROUP_ID}
-weekly_day = "fri"
-weekly_time = "16:00"
-"""
 TITLE = "Еженедельный отчёт"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Org, Group]]:
-    fake = FakeTelegram()
-    await fake.start()
-    chat = fake.state.add_chat(SUPERGROUP, "Руководство администрации", chat_id=GROUP_ID)
-    bot = BotProcess(fake, tmp_path_factory.mktemp("reports-restart"), "lipetsk", extra=EXTRA)
-    try:
-        await bot.start(msk("2026-11-24 09:40"))
-        yield await Org.create(fake, bot), Group(fake, chat)
-    finally:
-        await bot.stop()
-        await fake.stop()
+    async with reporting_org(tmp_path_factory.mktemp("reports-restart"), GROUP_ID) as made:
+        yield made
 
 
 def group_call(method: str, status: int) -> Callable[[ApiCall], bool]:
