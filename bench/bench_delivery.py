@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import platform
 import sys
 import tempfile
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench_storage import machine, write_section  # noqa: E402
 
 from bot.throttle import Throttle  # noqa: E402
 from storage import migrate  # noqa: E402
@@ -189,20 +190,6 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import os
-
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
-
-
 README_SECTION = """{begin}
 ## Delivery
 
@@ -249,13 +236,7 @@ def update_readme(results: list[Result], people: int) -> None:
         table=table(results),
         notes=NOTES,
     )
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + body + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    README.write_text(text)
+    write_section(BEGIN, END, body)
 
 
 async def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_storage import load_rows, machine, size_of, table_of, timed
+from bench_storage import load_rows, machine, size_of, table_of, timed, write_section
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.production_calendar import RussianCalendarFacts
@@ -534,13 +534,7 @@ def update_readme(results: list[Result], runs: int) -> None:
         machine=machine(),
         table=table(results),
     )
-    text_ = README.read_text() if README.exists() else "# Benchmarks\n"
-    if BEGIN in text_ and END in text_:
-        head, rest = text_.split(BEGIN, 1)
-        text_ = head + body + rest.split(END, 1)[1]
-    else:
-        text_ = text_.rstrip("\n") + "\n\n" + body + "\n"
-    README.write_text(text_)
+    write_section(BEGIN, END, body)
 
 
 async def main(argv: list[str] | None = None) -> int:

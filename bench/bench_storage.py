@@ -475,6 +475,18 @@ def machine() -> str:
     )
 
 
+def write_section(begin: str, end: str, body: str) -> None:
+    """Put `body` (which starts with `begin` and ends with `end`) into bench/README.md in place
+    of the section between those markers, or append it."""
+    text_ = README.read_text() if README.exists() else "# Benchmarks\n"
+    if begin in text_ and end in text_:
+        head, rest = text_.split(begin, 1)
+        text_ = head + body + rest.split(end, 1)[1]
+    else:
+        text_ = text_.rstrip("\n") + "\n\n" + body + "\n"
+    README.write_text(text_)
+
+
 README_SECTION = """{begin}
 ## Storage
 
@@ -506,13 +518,7 @@ def update_readme(results: list[Result], open_timers: int, runs: int) -> None:
         machine=machine(),
         table=table(results),
     )
-    text_ = README.read_text() if README.exists() else "# Benchmarks\n"
-    if BEGIN in text_ and END in text_:
-        head, rest = text_.split(BEGIN, 1)
-        text_ = head + body + rest.split(END, 1)[1]
-    else:
-        text_ = text_.rstrip("\n") + "\n\n" + body + "\n"
-    README.write_text(text_)
+    write_section(BEGIN, END, body)
 
 
 async def main(argv: list[str] | None = None) -> int:
