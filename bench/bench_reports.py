@@ -88,6 +88,9 @@ FRI = ((540, 780), (840, 1005))
 RULERS = Rulers(
     working=WorkingTime(MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts()),
     calendar=CalendarTime(MSK),
+    every_day=WorkingTime(
+        MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts(), days_off_schedule=DAY
+    ),
 )
 H = timedelta(hours=1)
 TABLES: list[tuple[str, Any]] = [

@@ -21,6 +21,7 @@ from bot.db_cli import add_db_parser, run_db_command
 from bot.rulers import build_rulers, build_working_time
 from domain.errors import ConfigError
 from domain.incident import Importance
+from domain.profiles import ExternalRule, TimerKind
 from domain.timeline import TimelineEntry, timeline
 from domain.worktime import uncovered_years_message
 
@@ -174,7 +175,13 @@ def _length(e: TimelineEntry) -> str:
     return f"{t.length} {e.clock.value}"
 
 
+def _events(triggers: Sequence[Any]) -> str:
+    return ", ".join(str(t) for t in triggers)
+
+
 def _entry_line(e: TimelineEntry, zone: Any) -> str:
+    """One timer: its due moment or what starts it, and always its clock (working, calendar,
+    every_day), whether it is only a window, and how an external deadline combines with it."""
     t = e.timer
     if e.due is not None:
         when = e.due.astimezone(zone).isoformat()
@@ -183,8 +190,15 @@ def _entry_line(e: TimelineEntry, zone: Any) -> str:
     elif t.before is not None:
         when = f"{_length(e)} before {t.before}"
     else:
-        when = f"starts at {t.start.value if t.start else '?'}, {_length(e)}"
-    return f"{t.name:<26} {t.clause:<12} {when}"
+        when = f"starts at {_events(t.start)}, {_length(e)}"
+    notes = [f"clock {e.clock.value}"]
+    if t.kind is TimerKind.WINDOW:
+        notes.append("window: no breach by itself")
+    if t.external is not ExternalRule.NONE:
+        notes.append(f"external deadline: {t.external.value}")
+    if t.settable:
+        notes.append("the curator may set it")
+    return f"{t.name:<26} {t.clause:<12} {when} [{'; '.join(notes)}]"
 
 
 def _entry_json(e: TimelineEntry, zone: Any) -> dict[str, Any]:
@@ -195,11 +209,19 @@ def _entry_json(e: TimelineEntry, zone: Any) -> dict[str, Any]:
         "holder": t.holder.value,
         "clock": e.clock.value,
         "length": str(t.length) if t.length is not None else None,
-        "start": t.start.value if t.start else None,
+        "start": t.start[0].event.value if t.start else None,
+        "starts": [str(x) for x in t.start],
+        "stops": [str(x) for x in t.stop],
+        "pauses": [str(x) for x in t.pause],
+        "resumes": [str(x) for x in t.resume],
+        "kind": t.kind.value,
+        "per": t.per.value,
+        "external_rule": t.external.value,
         "before": t.before,
         "due": e.due.astimezone(zone).isoformat() if e.due else None,
         "external": e.external,
         "set_by_curator": t.set_by_curator,
+        "settable": t.settable,
         "breach": [r.value for r in t.breach],
         "note": t.note,
     }

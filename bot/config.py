@@ -43,12 +43,24 @@ def parse_interval(text: str) -> tuple[int, int]:
     return start, end
 
 
+def _check_day(value: list[str]) -> list[str]:
+    """One day's intervals: each well formed, none overlapping."""
+    parsed = sorted(parse_interval(v) for v in value)
+    for (_, end), (start, _) in pairwise(parsed):
+        if start < end:
+            raise ValueError("intervals overlap")
+    return value
+
+
 class Organization(_Section):
     name: str = Field(min_length=1)
     timezone: str
     profile: str
     flow: str | None = None
     """The flow used when the curator does not name one (a profile's default otherwise)."""
+    external_curator_chat_id: int | None = None
+    """The external curator's Telegram chat: what the profile hands them at once (Barnaul 4,
+    8, 9) goes there too; without it the curators are told to pass it on."""
 
     @field_validator("timezone")
     @classmethod
@@ -77,15 +89,23 @@ class CalendarSettings(_Section):
     extra_workdays: list[str] = Field(default_factory=list)
     """"YYYY-MM-DD" (follows Monday's schedule) or "YYYY-MM-DD:fri" (follows Friday's)."""
     production_calendar: Literal["ru", "none"] = "ru"
+    days_off_hours: list[str] | None = None
+    """Hours worked on days off by timers on the `every_day` clock (Gulkevichi 3.10);
+    None: the most common Monday..Friday schedule (see `days_off_schedule`)."""
 
     @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     @classmethod
     def _intervals(cls, value: list[str]) -> list[str]:
-        parsed = sorted(parse_interval(v) for v in value)
-        for (_, end), (start, _) in pairwise(parsed):
-            if start < end:
-                raise ValueError("intervals overlap")
-        return value
+        return _check_day(value)
+
+    @field_validator("days_off_hours")
+    @classmethod
+    def _days_off_hours(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("no working time: name the hours, or leave the key out")
+        return _check_day(value)
 
     @field_validator("extra_workdays")
     @classmethod
@@ -108,6 +128,18 @@ class CalendarSettings(_Section):
 
     def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:
         return tuple(tuple(sorted(parse_interval(v) for v in getattr(self, d))) for d in WEEKDAYS)
+
+    def days_off_schedule(self) -> tuple[tuple[int, int], ...]:
+        """The usual daily hours worked on days off on the `every_day` clock: `days_off_hours`,
+        else the non-empty schedule most common among Monday..Friday (ties: the earliest
+        weekday), else the first non-empty day of the week."""
+        if self.days_off_hours is not None:
+            return tuple(sorted(parse_interval(v) for v in self.days_off_hours))
+        week = self.week()
+        weekdays = [day for day in week[:5] if day]
+        if weekdays:
+            return max(weekdays, key=weekdays.count)  # max keeps the first of equals
+        return next(day for day in week if day)
 
     def workdays(self) -> dict[date, int]:
         result = {}
@@ -219,6 +251,12 @@ class ReportsSettings(_Section):
         return value
 
 
+class AnswersSettings(_Section):
+    clarification_silence_days: int | None = Field(default=None, ge=1, le=365)
+    """Close a clarification request the author left unanswered this many days; None (the
+    default): never by itself, no act has such a rule: the curator closes it."""
+
+
 class Settings(_Section):
     organization: Organization
     calendar: CalendarSettings
@@ -229,6 +267,7 @@ class Settings(_Section):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     testing: TestingSettings = Field(default_factory=TestingSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    answers: AnswersSettings = Field(default_factory=AnswersSettings)
     profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Profiles written in configuration, in the shape of the shipped ones."""
 

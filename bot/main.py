@@ -29,7 +29,7 @@ from bot.rulers import build_rulers
 from bot.scheduler import Scheduler, report_triggers
 from bot.sender import Sender
 from bot.throttle import Throttle
-from domain.answering import Answering
+from domain.answering import Answering, AnsweringSettings
 from domain.catalog import TopicCatalog
 from domain.clock import Clock
 from domain.deadlines import Deadlines
@@ -67,6 +67,7 @@ def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
         RoutingSettings(
             repeat_window=window,
             surge=surge_settings(settings, profile),
+            external_curator_chat_id=settings.organization.external_curator_chat_id,
         ),
     )
     catalog = (
@@ -78,8 +79,17 @@ def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
         (g.code, g.title, tuple((t.code, t.title) for t in g.topics)) for g in catalog.groups
     )
     needs_photo = {t.code for t in catalog.topics if t.needs_photo}
+    silence = settings.answers.clarification_silence_days
     answering = Answering(
-        db.unit_of_work, clock, profile, rulers, needs_photo=lambda topic: topic in needs_photo
+        db.unit_of_work,
+        clock,
+        profile,
+        rulers,
+        AnsweringSettings(
+            clarification_silence=timedelta(days=silence) if silence else None,
+            external_curator_chat_id=settings.organization.external_curator_chat_id,
+        ),
+        needs_photo=lambda topic: topic in needs_photo,
     )
     return Services(
         uow_factory=db.unit_of_work,

@@ -26,6 +26,7 @@ from aiogram.types import BufferedInputFile
 
 from bot.config import WEEKDAYS, Settings
 from bot.sender import ClaimLost, Parts, Renderer
+from domain.durations import ClockKind
 from domain.ports import ReportRun
 from domain.profiles import Profile
 from domain.reports import (
@@ -126,6 +127,19 @@ def topic_titles(services: Services) -> dict[str, str]:
     return titles
 
 
+def total_timer(profile: Profile) -> str:
+    """The default flow's overall deadline: an answer after it is late in the reports."""
+    return profile.flow().total or "answer"
+
+
+def answer_clock(profile: Profile) -> ClockKind:
+    """The clock of the default flow's overall deadline: the time to answer is measured on it
+    (Myasnikovsky 8: 24 plain hours), working time where the profile names none."""
+    flow = profile.flow()
+    spec = flow.timers.get(flow.total) if flow.total else None
+    return spec.clock if spec is not None else ClockKind.WORKING
+
+
 async def load_names(uow: SqlUnitOfWork, topics: Mapping[str, str]) -> Names:
     staff = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
     departments = [d for d in await uow.departments.all() if d.id is not None]
@@ -207,7 +221,10 @@ def report_lines(
             not_subject=h.not_subject, closed=h.closed_other, repeated=h.repeated
         ),
         texts.REPORT_TIMES.format(
-            median=hours(report.median), p90=hours(report.p90), count=report.measured
+            unit=texts.REPORT_TIME_UNITS[report.answer_clock.value],
+            median=hours(report.median),
+            p90=hours(report.p90),
+            count=report.measured,
         )
         if report.measured
         else texts.REPORT_TIMES_NONE,
@@ -551,12 +568,19 @@ class Reporting:
         breach. A posted run keeps its figures, which the next period's summary compares with."""
         period = Period.of_run(run)
         rulers = self.services.rulers
-        queries = SqlReportQueries(self.db.sessions)
+        queries = SqlReportQueries(self.db.sessions, total=total_timer(self.services.profile))
         async with self.db.unit_of_work() as uow:
             before = await reported_before(uow.reports, run, self.zone)
             names = await load_names(uow, self.topics)
         report = await build_report(
-            queries, period, rulers, self.zone, now, previous=before, concurrent=True
+            queries,
+            period,
+            rulers,
+            self.zone,
+            now,
+            previous=before,
+            concurrent=True,
+            answer_clock=answer_clock(self.services.profile),
         )
         lines = list(await queries.incident_lines(period.start, period.end, now))
         breaches = report.breaches
@@ -611,7 +635,7 @@ class Reporting:
         self, parts: Parts, chat_id: int, period: Period, fmt: str, now: datetime
     ) -> None:
         """The breaches per person as of `now`: text, then the XLSX or CSV file, each part once."""
-        queries = SqlReportQueries(self.db.sessions)
+        queries = SqlReportQueries(self.db.sessions, total=total_timer(self.services.profile))
         breaches = await build_discipline(queries, period, self.services.rulers, now)
         async with self.db.unit_of_work() as uow:
             names = await load_names(uow, self.topics)

@@ -372,12 +372,10 @@ class Sender:
         what = texts.TIMERS.get(name, name)
         zone = self.services.zone
         if notice.kind is NoticeKind.BREACH:
-            holder_id = payload.get("holder_id")
-            holder = (
-                staff[holder_id].full_name
-                if isinstance(holder_id, int) and holder_id in staff
-                else (texts.ROLES.get(str(payload.get("holder_role")), "?"))
-            )
+            ids = payload.get("holder_ids")
+            if not isinstance(ids, list):  # queued before breaches named the people
+                ids = [payload.get("holder_id")]
+            names = [staff[i].full_name for i in ids if isinstance(i, int) and i in staff]
             due = str(payload.get("due") or "")
             shown = moment(datetime.fromisoformat(due), zone) if due else "?"
             return texts.BREACH.format(
@@ -385,10 +383,10 @@ class Sender:
                 what=what,
                 due=shown,
                 clause=payload.get("clause", ""),
-                holder=html.escape(holder),
+                holders=html.escape(", ".join(names)) if names else texts.NOBODY,
             )
         timer = await self._timer(notice)
-        if timer is None or timer.due_at is None:
+        if timer is None or timer.due_at is None or timer.is_paused:
             return ""
         left, over = time_left(timer, self.services.clock.now(), self.services.rulers)
         if over:  # sent late (the bot was down, or Telegram was): say so, not "time left"
@@ -453,6 +451,18 @@ class Sender:
         if notice.kind is NoticeKind.AUTHOR_REPLIED:
             reply = html.escape(str(payload.get("text", "")))
             return texts.AUTHOR_REPLIED_NOTICE.format(number=number, text=reply)
+        if notice.kind is NoticeKind.ALERT:
+            event = str(payload.get("event", ""))
+            table = texts.ALERTS_TO_EXTERNAL if payload.get("to_external") else texts.ALERTS
+            template = table.get(event)
+            if template is None:
+                return ""
+            return template.format(
+                number=number,
+                clause=html.escape(str(payload.get("clause", ""))),
+                reason=html.escape(str(payload.get("reason", ""))),
+                summary=summary,
+            )
         if notice.kind is NoticeKind.PUBLICATION_FAILED:
             reason = html.escape(str(payload.get("reason", "")))
             return texts.PUBLICATION_FAILED_NOTICE.format(number=number, reason=reason)

@@ -17,10 +17,11 @@ from domain.clock import Clock
 from domain.incident import Importance, Incident
 from domain.people import StaffMember, on_duty
 from domain.ports import UnitOfWork, UnitOfWorkFactory
-from domain.profiles import Profile, Reminder, TimerSpec, default_reminders
-from domain.roles import HEADS, Role
+from domain.profiles import Profile, Reminder, TimerKind, TimerSpec, default_reminders
+from domain.roles import Role
 from domain.timeline import Rulers
 from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer
+from domain.work import Assignment, AssignmentState
 from domain.worktime import Pause, TimeRuler
 
 BREACH = "breach"
@@ -38,11 +39,12 @@ def reminder_schedule(
     if timer.due_at is None:
         return []
     ruler = rulers.for_clock(timer.clock)
-    reminders = (
-        spec.reminders
-        if spec is not None and spec.reminders is not None
-        else default_reminders(spec.length if spec is not None else None)
-    )
+    if spec is not None and spec.reminders is not None:
+        reminders = spec.reminders
+    elif spec is not None and spec.kind is TimerKind.WINDOW:
+        reminders = ()  # a window is no duty: nobody is pinged to use it
+    else:
+        reminders = default_reminders(spec.length if spec is not None else None)
     closed = [(p.started_at, p.ended_at) for p in timer.pauses if p.ended_at is not None]
     span = ruler.between(timer.started_at, timer.due_at, closed)
     moments: list[tuple[str, datetime]] = []
@@ -83,6 +85,15 @@ class SweepReport:
     timers: int
     reminders: int
     breaches: int
+
+
+def delivered(incident: Incident) -> list[Assignment]:
+    """The assignments not returned whose department has the message."""
+    return [
+        a
+        for a in incident.assignments
+        if a.state not in {AssignmentState.RETURNED, AssignmentState.QUEUED}
+    ]
 
 
 def acting_for(
@@ -136,6 +147,11 @@ class Deadlines:
                 if incident is None:
                     continue
                 spec = spec_of(self.profile, timer, incident.flow)
+                window = spec is not None and spec.kind is TimerKind.WINDOW
+                if window and timer.due_at is not None and timer.due_at <= now:
+                    # A window closes quietly: only what is done after it is late.
+                    await uow.timers.update(replace(timer, stopped_at=timer.due_at, remind_at=None))
+                    continue
                 fresh: list[str] = []
                 for kind, moment in reminder_schedule(spec, timer, self.rulers):
                     if moment > now:
@@ -172,27 +188,34 @@ class Deadlines:
     def holders(
         self, incident: Incident, timer: Timer, staff: dict[int, StaffMember], day: date
     ) -> list[StaffMember]:
-        """Who must act: the holder, or whoever of their department or role is on duty
-        (substitutes for absent people)."""
+        """Who must act, as they stand today (substitutes for the absent): the named holder;
+        else the people of the role — of the timer's department, or, for an executor's
+        timer of the whole incident, of the departments that have the message (the curator
+        while none has it yet)."""
         intended: list[StaffMember] = []
         if timer.holder_id is not None and timer.holder_id in staff:
             intended = [staff[timer.holder_id]]
         elif timer.holder_role is Role.CURATOR and incident.curator_id in staff:
             intended = [staff[incident.curator_id]]
-        else:
-            department = None
+        elif timer.holder_role in {Role.EXECUTOR, Role.DEPARTMENT_LEAD}:
+            shares = [a for a in delivered(incident) if timer.assignment_id in (None, a.id)]
             if timer.assignment_id is not None:
-                department = next(
-                    (a.department_id for a in incident.assignments if a.id == timer.assignment_id),
-                    None,
-                )
-            intended = [
-                m
-                for m in staff.values()
-                if m.active
-                and timer.holder_role in m.roles
-                and (department is None or m.department_id == department)
-            ]
+                shares = [a for a in incident.assignments if a.id == timer.assignment_id]
+            for share in shares:
+                if timer.holder_role is Role.EXECUTOR and share.executor_id in staff:
+                    intended.append(staff[share.executor_id])
+                    continue
+                intended += [
+                    m
+                    for m in staff.values()
+                    if m.active
+                    and timer.holder_role in m.roles
+                    and m.department_id == share.department_id
+                ]
+            if not shares and incident.curator_id in staff:
+                intended = [staff[incident.curator_id]]
+        else:
+            intended = [m for m in staff.values() if m.active and timer.holder_role in m.roles]
         return list(acting_for(intended, day, staff).values())
 
     async def _remind(
@@ -240,34 +263,29 @@ class Deadlines:
         staff: dict[int, StaffMember],
         now: datetime,
     ) -> None:
+        """The breach goes to the people who held the timer, named in it, and to the roles
+        the profile names for it: the curator of the incident, the lead or supervising deputy
+        of the department concerned, everyone of any other role (the head, a deputy)."""
         roles = spec.breach if spec is not None else (Role.CURATOR,)
+        concerned = {
+            a.department_id
+            for a in incident.assignments
+            if timer.assignment_id in (None, a.id)
+            and (timer.assignment_id is not None or a in delivered(incident))
+        }
         recipients: dict[int, StaffMember] = {}
-        department = None
-        if timer.assignment_id is not None:
-            department = next(
-                (a.department_id for a in incident.assignments if a.id == timer.assignment_id), None
-            )
-        elif incident.assignments:
-            department = sorted(incident.assignments, key=lambda a: a.order)[-1].department_id
         for role in roles:
-            if role is Role.CURATOR and incident.curator_id in staff:
-                person = staff[incident.curator_id]
-                recipients[person.id or 0] = person
-                continue
             for m in staff.values():
-                if not m.active or role not in m.roles:
+                if m.id is None or not m.active or role not in m.roles:
+                    continue
+                if role is Role.CURATOR and m.id != incident.curator_id:
                     continue
                 if (
-                    role in {Role.DEPARTMENT_LEAD, Role.SUPERVISING_DEPUTY}
-                    and m.department_id != department
+                    role in {Role.DEPARTMENT_LEAD, Role.SUPERVISING_DEPUTY, Role.EXECUTOR}
+                    and m.department_id not in concerned
                 ):
                     continue
-                if (
-                    role in HEADS
-                    or m.department_id == department
-                    or role not in {Role.DEPARTMENT_LEAD}
-                ):
-                    recipients[m.id or 0] = m
+                recipients[m.id] = m
         holders = self.holders(incident, timer, staff, now.astimezone(self._zone()).date())
         not_before = self._not_before(incident, now)
         payload = {
@@ -275,9 +293,10 @@ class Deadlines:
             "clause": timer.clause,
             "holder_id": timer.holder_id,
             "holder_role": timer.holder_role.value,
+            "holder_ids": [p.id for p in holders],
             "due": timer.due_at.isoformat() if timer.due_at else None,
         }
-        for person in [*recipients.values(), *holders]:
+        for person in {**recipients, **{p.id or 0: p for p in holders}}.values():
             await uow.outbox.add(
                 OutboxMessage(
                     id=None,

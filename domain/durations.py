@@ -16,6 +16,11 @@ class ClockKind(StrEnum):
     """Working time of the organisation: schedule, production calendar, pauses."""
     CALENDAR = "calendar"
     """Plain hours as written (Myasnikovsky's 24 hours): nights and weekends count."""
+    EVERY_DAY = "every_day"
+    """Working hours on every day (Gulkevichi 3.10: emergencies are answered on days off too).
+    Working days keep the working clock's intervals (pre-holiday shortening included); days
+    off are worked with the usual daily hours (`calendar.days_off_hours`), lunch included, and
+    nights never count."""
 
 
 @dataclass(frozen=True, slots=True)

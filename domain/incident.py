@@ -1,7 +1,9 @@
 """The incident, its statuses, and the one table of allowed transitions.
 
-`Incident.apply` is the only code that changes a status; every call appends a history entry.
-Clauses are keyed by profile name; a profile written in configuration may add its own.
+`Incident.apply` is the only code that changes a status; every call appends a history entry
+with the clause the profile gives the action (`Incident.clauses`). Who may take an action on
+this incident now is the rulebook's answer (`domain/rulebook.py`): the table is its ground
+floor, the statuses an action starts from and the roles that may ever take it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     REASSIGN = "reassign"
     ACCEPT = "accept"
+    CONFIRM_COMPETENCE = "confirm_competence"
     RETURN_NOT_COMPETENT = "return_not_competent"
     RETURN_PART = "return_part"
     PASS_TO_EXTERNAL = "pass_to_external"
@@ -87,6 +90,7 @@ class Action(StrEnum):
     APPROVE_STEP = "approve_step"
     APPROVE = "approve"
     REQUEST_REVISION = "request_revision"
+    SET_DEADLINE = "set_deadline"
     PUBLISH_FINAL = "publish_final"
     PUBLISH_INTERMEDIATE = "publish_intermediate"
     PUBLISH_CLARIFICATION = "publish_clarification"
@@ -129,10 +133,6 @@ class Reaction(StrEnum):
     DISSATISFIED = "dissatisfied"
 
 
-def _clauses(**by_profile: str) -> Mapping[str, str]:
-    return MappingProxyType(dict(by_profile))
-
-
 @dataclass(frozen=True, slots=True)
 class Transition:
     action: Action
@@ -140,7 +140,7 @@ class Transition:
     target: Status | None
     """None keeps the status (tagging, a step of the approval chain, a part of a joint answer)."""
     roles: frozenset[Role]
-    clauses: Mapping[str, str]
+    """Empty: as the profile's approval chain says (the rulebook checks the step)."""
     summary: str
 
     def target_from(self, source: Status) -> Status:
@@ -153,6 +153,8 @@ _BEFORE_ASSIGNMENT = frozenset({S.NEW, S.AWAITING_DECISION, S.DECIDED, S.RETURNE
 _WITH_DEPARTMENT = frozenset({S.ASSIGNED, S.IN_WORK, S.REVISION, S.AWAITING_FINAL})
 _CURATORS = frozenset({R.CURATOR, R.ADMIN})
 _DRAFTERS = frozenset({R.EXECUTOR, R.DEPARTMENT_LEAD})
+_BY_PROFILE: frozenset[Role] = frozenset()
+"""The profile names who: the approval chain, the publisher."""
 
 
 def _t(
@@ -161,11 +163,8 @@ def _t(
     target: Status | None,
     roles: frozenset[Role] | set[Role],
     summary: str,
-    **clauses: str,
 ) -> Transition:
-    return Transition(
-        action, frozenset(sources), target, frozenset(roles), _clauses(**clauses), summary
-    )
+    return Transition(action, frozenset(sources), target, frozenset(roles), summary)
 
 
 TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
@@ -178,11 +177,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 None,
                 _CURATORS,
                 "tag topic, location and importance; changeable until assignment",
-                lipetsk="п. 6",
-                bor="п. 6",
-                gulkevichi="п. 3.1.1",
-                myasnikovsky="п. 7",
-                barnaul="п. 4",
             ),
             _t(
                 Action.SEND_TO_HEAD,
@@ -190,8 +184,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.AWAITING_DECISION,
                 _CURATORS,
                 "pass to the head for a decision on whether and how to react",
-                bor="п. 6",
-                gulkevichi="п. 3.1.1, 3.2.1",
             ),
             _t(
                 Action.HEAD_DECIDE,
@@ -199,8 +191,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.DECIDED,
                 {R.HEAD, R.DEPUTY_HEAD},
                 "the head names the department or person",
-                bor="п. 6",
-                gulkevichi="п. 3.1.1, 3.2.1",
             ),
             _t(
                 Action.HEAD_NO_REACTION,
@@ -208,8 +198,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.NO_REACTION,
                 {R.HEAD, R.DEPUTY_HEAD},
                 "the head decides no reaction is needed, with a reason",
-                bor="п. 6",
-                gulkevichi="п. 3.1.1",
             ),
             _t(
                 Action.ASSIGN,
@@ -217,11 +205,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.ASSIGNED,
                 _CURATORS | {R.HEAD, R.DEPUTY_HEAD},
                 "route to one department or person, or several in order for a joint answer",
-                lipetsk="п. 6, 14",
-                bor="п. 6",
-                gulkevichi="п. 3.1.1, 3.2.1",
-                myasnikovsky="п. 7",
-                barnaul="п. 4",
             ),
             _t(
                 Action.REASSIGN,
@@ -229,7 +212,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 None,
                 _CURATORS | {R.DEPARTMENT_LEAD},
                 "hand to another executor (a substitute during absence)",
-                lipetsk="п. 5.2",
             ),
             _t(
                 Action.ACCEPT,
@@ -237,7 +219,14 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.IN_WORK,
                 _DRAFTERS,
                 "the executor (or each department of a joint answer) accepts",
-                barnaul="п. 5",
+            ),
+            _t(
+                Action.CONFIRM_COMPETENCE,
+                {S.ASSIGNED, S.IN_WORK},
+                None,
+                _DRAFTERS,
+                "the department lead confirms the message is the department's: the return "
+                "window closes",
             ),
             _t(
                 Action.RETURN_PART,
@@ -245,9 +234,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 None,
                 _DRAFTERS,
                 "one department of a joint answer: not our competence; the others go on",
-                lipetsk="п. 7",
-                bor="п. 7",
-                barnaul="п. 5",
             ),
             _t(
                 Action.RETURN_NOT_COMPETENT,
@@ -255,9 +241,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.RETURNED,
                 _DRAFTERS,
                 '"not our competence": back to the curator with a reason',
-                lipetsk="п. 7",
-                bor="п. 7",
-                barnaul="п. 5",
             ),
             _t(
                 Action.PASS_TO_EXTERNAL,
@@ -265,9 +248,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.PASSED_EXTERNAL,
                 _CURATORS,
                 "outside the administration's competence: to the external curator",
-                barnaul="п. 4, 9",
-                gulkevichi="п. 3.2",
-                myasnikovsky="п. 7",
             ),
             _t(
                 Action.MARK_NOT_SUBJECT,
@@ -275,10 +255,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.NOT_SUBJECT,
                 _CURATORS,
                 "not subject to answer, with the reason",
-                lipetsk="п. 17",
-                bor="п. 14",
-                gulkevichi="п. 3.7",
-                barnaul="п. 9",
             ),
             _t(
                 Action.LINK_REPEATED,
@@ -286,10 +262,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 None,
                 _CURATORS,
                 "link an earlier incident on the same question (a repeated message)",
-                lipetsk="п. 15",
-                bor="п. 12",
-                gulkevichi="п. 3.4",
-                myasnikovsky="п. 11",
             ),
             _t(
                 Action.SUBMIT_PART,
@@ -297,8 +269,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 None,
                 _DRAFTERS,
                 "a department's part of a joint answer",
-                lipetsk="п. 14",
-                barnaul="п. 5",
             ),
             _t(
                 Action.SUBMIT_DRAFT,
@@ -306,84 +276,62 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.UNDER_APPROVAL,
                 _DRAFTERS | _CURATORS,
                 "submit a draft: final, intermediate or clarification request",
-                lipetsk="п. 9",
-                bor="п. 9",
-                gulkevichi="п. 3.1.2, 3.2.2",
-                myasnikovsky="п. 10",
-                barnaul="п. 5, 6",
             ),
             _t(
                 Action.APPROVE_STEP,
                 {S.UNDER_APPROVAL},
                 None,
-                {R.SUPERVISING_DEPUTY, R.DEPARTMENT_LEAD, R.CURATOR, R.HEAD, R.DEPUTY_HEAD},
+                _BY_PROFILE,
                 "one approver of the chain agrees; the next one gets the draft",
-                gulkevichi="п. 3.1.3, 3.2.3",
-                barnaul="п. 5",
             ),
             _t(
                 Action.APPROVE,
                 {S.UNDER_APPROVAL},
                 S.APPROVED,
-                {R.CURATOR, R.HEAD, R.DEPUTY_HEAD, R.DEPARTMENT_LEAD, R.SUPERVISING_DEPUTY},
+                _BY_PROFILE,
                 "the last approver of the chain agrees (or the curator records the external one)",
-                lipetsk="п. 10",
-                bor="п. 9",
-                gulkevichi="п. 3.1.7, 3.2.6",
-                myasnikovsky="п. 10",
-                barnaul="п. 6",
             ),
             _t(
                 Action.REQUEST_REVISION,
                 {S.UNDER_APPROVAL},
                 S.REVISION,
-                {R.CURATOR, R.HEAD, R.DEPUTY_HEAD, R.DEPARTMENT_LEAD, R.SUPERVISING_DEPUTY},
+                _BY_PROFILE,
                 "send the draft back for revision with a reason",
-                lipetsk="п. 10, 11",
-                gulkevichi="п. 3.1.4, 3.2.4",
-                myasnikovsky="п. 10",
-                barnaul="п. 6",
+            ),
+            _t(
+                Action.SET_DEADLINE,
+                _WITH_DEPARTMENT | {S.UNDER_APPROVAL},
+                None,
+                _CURATORS,
+                "the curator sets a deadline the act leaves to them (a draft, a revision)",
             ),
             _t(
                 Action.PUBLISH_FINAL,
                 {S.APPROVED},
                 S.PUBLISHED,
-                _DRAFTERS | _CURATORS,
+                _BY_PROFILE,
                 "the final answer is published where the post was",
-                lipetsk="п. 12",
-                bor="п. 10",
-                gulkevichi="п. 3.1.7, 3.5",
-                myasnikovsky="п. 10",
-                barnaul="п. 7, 8",
             ),
             _t(
                 Action.PUBLISH_INTERMEDIATE,
                 {S.APPROVED},
                 S.AWAITING_FINAL,
-                _DRAFTERS | _CURATORS,
+                _BY_PROFILE,
                 "an intermediate answer is published; the final one is due in 7 working days",
-                lipetsk="п. 13",
-                bor="п. 11",
-                gulkevichi="п. 3.3",
             ),
             _t(
                 Action.PUBLISH_CLARIFICATION,
                 {S.APPROVED},
                 S.CLARIFICATION,
-                _DRAFTERS | _CURATORS,
+                _BY_PROFILE,
                 "a clarification request is published; the answer clock stops",
-                lipetsk="п. 9",
-                bor="п. 9",
-                gulkevichi="п. 3.1.2",
-                barnaul="п. 9",
             ),
             _t(
                 Action.PUBLICATION_FAILED,
                 {S.APPROVED},
                 None,
-                _DRAFTERS | _CURATORS,
+                _BY_PROFILE,
                 "the answer cannot be published where the post was; the external curator is told",
-                barnaul="п. 8",
             ),
             _t(
                 Action.AUTHOR_REPLIED,
@@ -391,15 +339,13 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.IN_WORK,
                 _CURATORS,
                 "the author answered the clarification request; the clock runs again",
-                gulkevichi="п. 3.1.2",
             ),
             _t(
                 Action.AUTHOR_SILENT,
                 {S.CLARIFICATION},
                 S.CLOSED,
                 _CURATORS | {R.SYSTEM},
-                "the author stayed silent past the configured period",
-                gulkevichi="п. 3.1.2",
+                "the curator closes a request the author left unanswered",
             ),
             _t(
                 Action.CONVERT_59FZ,
@@ -407,7 +353,6 @@ TRANSITIONS: Mapping[Action, Transition] = MappingProxyType(
                 S.CONVERTED,
                 _CURATORS,
                 "converted into an official citizen appeal under 59-FZ",
-                gulkevichi="п. 3.9",
             ),
             _t(
                 Action.CLOSE,
@@ -498,8 +443,9 @@ class Incident:
     drafts: list[Draft] = field(default_factory=list)
     approvals: list[Approval] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
-    extra_clauses: Mapping[str, str] = field(default_factory=dict)
-    """Clauses from a profile written in configuration, keyed by action."""
+    clauses: Mapping[str, str] = field(default_factory=dict)
+    """The profile's clause of each action (`Profile.clauses`), for the history; set by the
+    use cases, not stored."""
 
     def __post_init__(self) -> None:
         require_aware(self.detected_at, "detected_at")
@@ -548,18 +494,16 @@ class Incident:
         return self.status in OPEN
 
     def can(self, action: Action, roles: frozenset[Role]) -> bool:
+        """The transition table's answer alone; the rulebook adds the profile's guards."""
         transition = TRANSITIONS.get(action)
         return (
             transition is not None
             and self.status in transition.sources
-            and bool(transition.roles & roles)
+            and (not transition.roles or bool(transition.roles & roles))
         )
 
     def clause_for(self, action: Action) -> str | None:
-        transition = TRANSITIONS.get(action)
-        return self.extra_clauses.get(action) or (
-            transition.clauses.get(self.profile) if transition else None
-        )
+        return self.clauses.get(action)
 
     def apply(
         self,
@@ -584,7 +528,7 @@ class Incident:
             raise StaleVersion(expected_version, self.version, last)
         if self.status not in transition.sources:
             raise TransitionNotAllowed(action, self.status)
-        if not transition.roles & actor.roles:
+        if transition.roles and not transition.roles & actor.roles:
             raise RoleNotAllowed(action, frozenset(actor.roles))
         source = self.status
         entry = HistoryEntry(

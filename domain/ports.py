@@ -113,6 +113,10 @@ class TimerRepository(Protocol):
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]: ...
 
+    async def for_incident(self, incident_id: int) -> Sequence[Timer]:
+        """Open and stopped, in the order they started."""
+        ...
+
     async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
         """Open, unpaused timers whose due moment is at or before `now`, earliest first."""
         ...

@@ -26,11 +26,11 @@ from typing import Any, Protocol
 
 from domain.clock import Clock, require_aware
 from domain.durations import ClockKind
+from domain.errors import AccessDenied
 from domain.incident import Incident
 from domain.people import StaffMember
 from domain.ports import ReportRepository, ReportRun, UnitOfWork, UnitOfWorkFactory
 from domain.roles import HEADS, Role
-from domain.staffing import AccessDenied
 from domain.timeline import Rulers
 from domain.timers import NoticeKind, OutboxMessage
 from domain.worktime import TimeRuler
@@ -392,6 +392,9 @@ class Report:
     """(week start, incidents detected that week), oldest first, the period's week last."""
     quality: Quality | None = None
     previous: Summary | None = None
+    answer_clock: ClockKind = ClockKind.WORKING
+    """The clock the time to answer is measured on: the overall deadline's (Myasnikovsky 8
+    counts plain hours)."""
 
     @property
     def summary(self) -> Summary:
@@ -515,10 +518,14 @@ async def _together(concurrent: bool, *calls: Callable[[], Awaitable[Any]]) -> l
 
 
 async def _answer_stats(
-    queries: ReportQueries, period: Period, rulers: Rulers, zone: tzinfo
+    queries: ReportQueries,
+    period: Period,
+    rulers: Rulers,
+    zone: tzinfo,
+    clock: ClockKind = ClockKind.WORKING,
 ) -> tuple[timedelta | None, timedelta | None, int]:
     pairs = await queries.answer_times(period.start, period.end)
-    seconds = answer_seconds(pairs, rulers.working, zone)
+    seconds = answer_seconds(pairs, rulers.for_clock(clock), zone)
     middle, p90 = _seconds_stats(seconds)
     return middle, p90, len(seconds)
 
@@ -531,11 +538,12 @@ async def summarize(
     now: datetime,
     *,
     concurrent: bool = False,
+    answer_clock: ClockKind = ClockKind.WORKING,
 ) -> Summary:
     headline, (middle, _, _), breaches = await _together(
         concurrent,
         lambda: queries.headline(period.start, period.end, now),
-        lambda: _answer_stats(queries, period, rulers, zone),
+        lambda: _answer_stats(queries, period, rulers, zone, answer_clock),
         lambda: queries.breach_count(period.start, period.end, now),
     )
     return Summary(headline, breaches, middle)
@@ -569,8 +577,10 @@ async def build_report(
     breaches_listed: int = BREACHES_LISTED,
     previous: Summary | None = None,
     concurrent: bool = False,
+    answer_clock: ClockKind = ClockKind.WORKING,
 ) -> Report:
-    """Every figure of the report, from aggregate queries; durations in working time.
+    """Every figure of the report, from aggregate queries; durations on the clock of each
+    timer, the time to answer on `answer_clock` (the overall deadline's).
 
     A summary compares with `previous` (the previous period's figures as they were reported,
     so both periods are seen at the same distance from their end); without it, the previous
@@ -598,12 +608,18 @@ async def build_report(
         lambda: queries.breakdowns(start, end),
         lambda: queries.breaches(start, end, now, limit=breaches_listed),
         lambda: queries.breach_count(start, end, now),
-        lambda: _answer_stats(queries, period, rulers, zone),
+        lambda: _answer_stats(queries, period, rulers, zone, answer_clock),
         lambda: queries.trend(edges),
         (lambda: queries.revisions(start, end)) if detailed else nothing,
         (
             lambda: summarize(
-                queries, period.previous(zone), rulers, zone, now, concurrent=concurrent
+                queries,
+                period.previous(zone),
+                rulers,
+                zone,
+                now,
+                concurrent=concurrent,
+                answer_clock=answer_clock,
             )
         )
         if detailed and previous is None
@@ -627,6 +643,7 @@ async def build_report(
         if detailed
         else None,
         previous=(previous or before) if detailed else None,
+        answer_clock=answer_clock,
     )
 
 

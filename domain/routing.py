@@ -1,20 +1,20 @@
 """From a forwarded post to the right executor: intake, tagging, the head's decision,
 assignment, acceptance and "not our competence".
 
-Every method is one use case: one unit of work, transitions through the table (history),
-timers as the profile says, and notices in the outbox in the same transaction.
+Every method is one use case: one unit of work, the rulebook asked first, transitions through
+the table (history), timers as the profile says, and notices in the outbox in the same
+transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from domain.clock import Clock
-from domain.deadlines import acting_for, nobody_can_act
-from domain.errors import DomainError
+from domain.errors import AccessDenied, AlreadyDone, DomainError, NotStaff, NotYours
 from domain.incident import (
     TERMINAL,
     Action,
@@ -27,33 +27,28 @@ from domain.incident import (
 from domain.intake import canonical_url
 from domain.people import StaffMember
 from domain.ports import UnitOfWork, UnitOfWorkFactory
-from domain.profiles import Profile
+from domain.profiles import AlertEvent, Event, JointOrder, Profile
 from domain.reports import SurgeSettings, check_surge
-from domain.roles import HEADS, Role
+from domain.roles import CURATORS, HEADS, Role
+from domain.rulebook import Move, active, own_assignment
 from domain.timeline import Rulers
-from domain.timer_plan import Context
-from domain.timers import NoticeKind, OutboxMessage, Timer
-from domain.usecases import NotFound, actor_of, load_incident
+from domain.timer_plan import Occurrence, Plan, closed_windows, received
+from domain.timers import NoticeKind, OutboxMessage
+from domain.usecases import NotFound, actor_of
 from domain.work import Assignment, AssignmentState
-from domain.workflow import Workflow, replace_assignment
+from domain.workflow import Workflow, member_of, replace_assignment
 
-CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
-
-
-class NotStaff(DomainError):
-    """A stranger, or someone removed from the staff."""
-
-
-class NotYours(DomainError):
-    """The person has the role but this incident is not theirs (another department's card)."""
-
-
-class AlreadyDone(DomainError):
-    """The same step was already taken (a double tap, or a colleague was faster)."""
-
-    def __init__(self, by: int | None) -> None:
-        super().__init__(f"already done by {by}")
-        self.by = by
+__all__ = [
+    "CURATORS",
+    "AlreadyDone",
+    "NoExecutor",
+    "NotStaff",
+    "NotYours",
+    "Registered",
+    "Returned",
+    "Routing",
+    "RoutingSettings",
+]
 
 
 class NoExecutor(DomainError):
@@ -75,7 +70,7 @@ class Registered:
 class Returned:
     incident: Incident
     late: bool
-    """Returned after the profile's window (still allowed, recorded as late)."""
+    """Returned after the profile's window closed (still allowed, recorded as late)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +78,8 @@ class RoutingSettings:
     repeat_window: timedelta = timedelta(days=30)
     surge: SurgeSettings = field(default_factory=SurgeSettings)
     """Surges of activity on one topic and location (Lipetsk 21, Barnaul 12)."""
+    external_curator_chat_id: int | None = None
+    """The external curator's chat, where the profile hands them messages (Barnaul 4, 9)."""
 
 
 class Routing(Workflow):
@@ -123,10 +120,10 @@ class Routing(Workflow):
                 curator=actor_of(curator),
                 at=now,
             )
-            incident.extra_clauses = dict(self.profile.clauses)
+            incident.clauses = dict(self.profile.clauses)
             incident = await uow.incidents.add(incident)
             repeats = await self._repeats(uow, incident)
-            ctx = Context(external_deadline=source.external_deadline)
+            ctx = await self._context(uow, incident)
             await self._apply_plan(uow, self.planner.on_detect(incident, ctx))
             await self._card(uow, incident.id, curator.id, now)
             await uow.commit()
@@ -151,12 +148,13 @@ class Routing(Workflow):
 
     async def repeats_of(self, incident_id: int) -> tuple[Incident, ...]:
         async with self.uow_factory() as uow:
-            return await self._repeats(uow, await load_incident(uow, incident_id))
+            return await self._repeats(uow, await self._load(uow, incident_id))
 
     async def set_detected_at(
         self, curator_telegram_id: int, incident_id: int, version: int, detected_at: datetime
     ) -> Incident:
-        """An earlier detection time, never a future one; the timers follow it."""
+        """An earlier detection time, never a future one; the timers that run from detection
+        start again from it."""
         now = self.clock.now()
         if detected_at > now:
             raise ValueError("a message cannot be detected in the future")
@@ -165,10 +163,10 @@ class Routing(Workflow):
             incident_id,
             version,
             Action.TAG,
-            CURATORS,
+            Move.SET_DETECTED,
             {"detected_at": detected_at.isoformat()},
             mutate=lambda i: setattr(i, "detected_at", detected_at),
-            replan=True,
+            redetect=True,
         )
 
     # ---- tagging -----------------------------------------------------------------------
@@ -184,7 +182,9 @@ class Routing(Workflow):
         location: str | None = None,
         importance: Importance | None = None,
     ) -> Incident:
-        """Tags change until assignment; a socially significant one alerts the heads at once."""
+        """Tags change until assignment; a socially significant one alerts the heads at once.
+        A change of importance re-plans the timers that run from detection (a socially
+        significant message may have its own figure or clock)."""
         changes: dict[str, Any] = {}
         if topic_group is not None:
             changes["topic_group"] = topic_group
@@ -207,10 +207,11 @@ class Routing(Workflow):
             incident_id,
             version,
             Action.TAG,
-            CURATORS,
+            Move.TAG,
             payload,
             mutate=mutate,
             after=self._after_tagging,
+            redetect=importance is not None,
         )
 
     async def _after_tagging(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
@@ -231,6 +232,7 @@ class Routing(Workflow):
                         kind=NoticeKind.SIGNIFICANT,
                         recipient_id=member.id,
                         incident_id=incident.id,
+                        payload={"clause": self.profile.significant_clause},
                         dedupe_key=f"significant:{incident.id}:{member.id}",
                     )
                 )
@@ -239,7 +241,7 @@ class Routing(Workflow):
         self, curator_telegram_id: int, incident_id: int, version: int, earlier_id: int
     ) -> Incident:
         async with self.uow_factory() as uow:
-            earlier = await load_incident(uow, earlier_id)
+            earlier = await self._load(uow, earlier_id)
 
         def mutate(incident: Incident) -> None:
             if earlier_id == incident.id:
@@ -252,7 +254,7 @@ class Routing(Workflow):
             incident_id,
             version,
             Action.LINK_REPEATED,
-            CURATORS,
+            Move.LINK_REPEAT,
             {"earlier": earlier_id, "earlier_number": earlier.number},
             mutate=mutate,
         )
@@ -262,12 +264,19 @@ class Routing(Workflow):
     async def mark_not_subject(
         self, curator_telegram_id: int, incident_id: int, version: int, reason: str
     ) -> Incident:
-        """Not subject to answer; Barnaul passes such messages to the external curator (п. 9)."""
+        """Not subject to answer; where the profile says so the external curator is told at
+        once (Barnaul 9)."""
         payload: dict[str, Any] = {"reason": reason}
         if self.profile.not_subject_to_external:
             payload["passed_to_external"] = True
         return await self._do(
-            curator_telegram_id, incident_id, version, Action.MARK_NOT_SUBJECT, CURATORS, payload
+            curator_telegram_id,
+            incident_id,
+            version,
+            Action.MARK_NOT_SUBJECT,
+            Move.NOT_SUBJECT,
+            payload,
+            after=self._alerting(AlertEvent.NOT_SUBJECT, reason),
         )
 
     async def pass_to_external(
@@ -278,9 +287,25 @@ class Routing(Workflow):
             incident_id,
             version,
             Action.PASS_TO_EXTERNAL,
-            CURATORS,
+            Move.PASS_EXTERNAL,
             {"reason": reason},
+            after=self._alerting(AlertEvent.PASSED_EXTERNAL, reason),
         )
+
+    def _alerting(
+        self, event: AlertEvent, reason: str
+    ) -> Callable[[UnitOfWork, Incident, datetime], Any]:
+        async def after(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
+            await self._alert(
+                uow,
+                incident,
+                event,
+                now,
+                {"reason": reason},
+                chat_id=self.settings.external_curator_chat_id,
+            )
+
+        return after
 
     async def send_to_head(
         self, curator_telegram_id: int, incident_id: int, version: int
@@ -290,12 +315,13 @@ class Routing(Workflow):
             incident_id,
             version,
             Action.SEND_TO_HEAD,
-            CURATORS,
+            Move.SEND_TO_HEAD,
             {},
             after=self._tell_heads,
         )
 
     async def _tell_heads(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
+        """The heads get the card: their decision is needed."""
         for member in await uow.staff.all():
             if member.active and member.roles & HEADS:
                 await self._card(uow, incident.id, member.id, now)
@@ -308,7 +334,7 @@ class Routing(Workflow):
             incident_id,
             version,
             Action.HEAD_NO_REACTION,
-            HEADS,
+            Move.HEAD_NO_REACTION,
             {"reason": reason},
         )
 
@@ -320,19 +346,34 @@ class Routing(Workflow):
         department_ids: Sequence[int],
         person_id: int | None = None,
     ) -> Incident:
-        """The head names the department(s) or a person. Where the flow has a routing timer
-        from the head's decision (Gulkevichi 3.1.1), the curator then routes; otherwise
-        (Bor 6) the head's choice is the assignment."""
-        payload = {"departments": list(department_ids), "person": person_id}
-        decided = await self._do(
-            head_telegram_id, incident_id, version, Action.HEAD_DECIDE, HEADS, payload
-        )
-        route = self.profile.flow(decided.flow).timers.get("route")
-        if route is not None and route.start is not None and route.start.value == "head_decided":
-            return decided
-        return await self.assign(
-            head_telegram_id, incident_id, decided.version, department_ids, person_id
-        )
+        """The head names the department(s) or a person. Where the act has the head name the
+        executor (Bor 6) the decision is the assignment, in the same unit of work; otherwise
+        the curator routes after it (Gulkevichi 3.1.1: within 2 working hours)."""
+        if not department_ids and person_id is None:
+            raise ValueError("name a department or a person")
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            member = await member_of(uow, head_telegram_id)
+            incident = await self._load(uow, incident_id)
+            await self._check(uow, Move.HEAD_DECIDE, incident, member, now, version)
+            payload = {"departments": list(department_ids), "person": person_id}
+            incident, plan = await self._transition(
+                uow,
+                incident,
+                Action.HEAD_DECIDE,
+                actor_of(member),
+                now,
+                version=version,
+                payload=payload,
+            )
+            if not self.profile.flow(incident.flow).head_assigns:
+                await self._settle(uow, incident, plan, now)
+                return incident
+            await self._apply_plan(uow, plan)
+            incident = await self._assign(uow, incident, member, department_ids, person_id, now)
+            await self._cards_for_all(uow, incident, now)
+            await uow.commit()
+        return incident
 
     # ---- assignment ------------------------------------------------------------------------
 
@@ -346,109 +387,93 @@ class Routing(Workflow):
     ) -> Incident:
         """Route to departments in order (several: a joint answer, Lipetsk 14), or to a person.
 
-        Each department's executors on duty get the card (substitutes for absent ones);
-        the first to accept takes it."""
+        Each department's executors on duty get the card (substitutes for absent ones); the
+        first to accept takes it. In a sequential joint answer only the first department gets
+        it now, each next one when the one before has sent its part."""
         if not department_ids and person_id is None:
             raise ValueError("name a department or a person")
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            member = await _member(uow, actor_telegram_id, CURATORS | HEADS)
-            incident = await load_incident(uow, incident_id)
-            staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
-            targets: list[tuple[int, int | None]] = []
-            if person_id is not None:
-                person = staff.get(person_id)
-                if person is None or not person.active or person.department_id is None:
-                    raise NotFound("executor", person_id)
-                targets.append((person.department_id, person_id))
-            for department_id in department_ids:
-                if await uow.departments.get(department_id) is None:
-                    raise NotFound("department", department_id)
-                if all(d != department_id for d, _ in targets):
-                    targets.append((department_id, None))
-
-            def reassign(i: Incident) -> None:
-                """The returned assignments stay, as history; the new ones follow them."""
-                i.assignments = [a for a in i.assignments if a.state is AssignmentState.RETURNED]
-                start = len(i.assignments)
-                for order, (department_id, executor_id) in enumerate(targets, start=start):
-                    i.assignments.append(
-                        Assignment(
-                            id=None,
-                            department_id=department_id,
-                            executor_id=executor_id,
-                            order=order,
-                            assigned_at=now,
-                        )
-                    )
-
-            incident, plan = await self._transition(
-                uow,
-                incident,
-                Action.ASSIGN,
-                actor_of(member),
-                now,
-                version=version,
-                payload={"departments": [d for d, _ in targets], "person": person_id},
-                mutate=reassign,
-            )
-            await self._apply_plan(uow, plan)
-            for assignment in incident.assignments:
-                if assignment.state is not AssignmentState.RETURNED:
-                    await self._notify_department(uow, incident, assignment, staff, now)
-            await self._card(uow, incident.id, incident.curator_id, now)
+            member = await member_of(uow, actor_telegram_id)
+            incident = await self._load(uow, incident_id)
+            await self._check(uow, Move.ASSIGN, incident, member, now, version)
+            incident = await self._assign(uow, incident, member, department_ids, person_id, now)
             await uow.commit()
         return incident
 
-    async def _notify_department(
+    async def _assign(
         self,
         uow: UnitOfWork,
         incident: Incident,
-        assignment: Assignment,
-        staff: dict[int, StaffMember],
+        member: StaffMember,
+        department_ids: Sequence[int],
+        person_id: int | None,
         now: datetime,
-    ) -> None:
-        today = now.date()
-        if assignment.executor_id is not None:
-            intended = [staff[assignment.executor_id]]
-        else:
-            intended = [
-                m
-                for m in staff.values()
-                if m.department_id == assignment.department_id
-                and Role.EXECUTOR in m.roles
-                and m.active
-            ]
-        if (
-            self.profile.department_lead
-            or Role.DEPARTMENT_LEAD is self.profile.competence_return_by
-        ):
-            intended += [
-                m
-                for m in staff.values()
-                if m.department_id == assignment.department_id
-                and Role.DEPARTMENT_LEAD in m.roles
-                and m.active
-            ]
-        acting = acting_for(intended, today, staff)
-        if not acting:
-            await uow.outbox.add(
-                nobody_can_act(incident, now, {"department_id": assignment.department_id})
-            )
-            return
-        for person_id in acting:
-            await self._card(uow, incident.id, person_id, now)
+    ) -> Incident:
+        staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
+        targets: list[tuple[int, int | None]] = []
+        if person_id is not None:
+            person = staff.get(person_id)
+            if person is None or not person.active or person.department_id is None:
+                raise NotFound("executor", person_id)
+            targets.append((person.department_id, person_id))
+        for department_id in department_ids:
+            if await uow.departments.get(department_id) is None:
+                raise NotFound("department", department_id)
+            if all(d != department_id for d, _ in targets):
+                targets.append((department_id, None))
+        sequential = self.profile.joint_order is JointOrder.SEQUENTIAL and len(targets) > 1
+
+        def reassign(i: Incident) -> None:
+            """The returned assignments stay, as history; the new ones follow them."""
+            i.assignments = [a for a in i.assignments if a.state is AssignmentState.RETURNED]
+            start = len(i.assignments)
+            for n, (department_id, executor_id) in enumerate(targets):
+                queued = sequential and n > 0
+                i.assignments.append(
+                    Assignment(
+                        id=None,
+                        department_id=department_id,
+                        executor_id=executor_id,
+                        order=start + n,
+                        assigned_at=now,
+                        state=AssignmentState.QUEUED if queued else AssignmentState.PENDING,
+                    )
+                )
+
+        version = incident.version
+        seen = incident.version
+        incident.clauses = dict(self.profile.clauses)
+        entry = incident.apply(
+            Action.ASSIGN,
+            actor_of(member),
+            now,
+            expected_version=version,
+            payload={
+                "departments": [d for d, _ in targets],
+                "person": person_id,
+                "order": "sequential" if sequential else "parallel",
+            },
+        )
+        reassign(incident)
+        incident = await self._store(uow, incident, seen, [entry])
+        reached = [a for a in active(incident) if a.state is AssignmentState.PENDING]
+        joint = len(active(incident)) > 1
+        plan = await self._replan(uow, incident, received((a.id for a in reached), joint), now)
+        await self._apply_plan(uow, plan)
+        for assignment in reached:
+            await self._notify_department(uow, incident, assignment, staff, now)
+        await self._card(uow, incident.id, incident.curator_id, now)
+        return incident
 
     async def accept(self, actor_telegram_id: int, incident_id: int, version: int) -> Incident:
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            member = await _member(
-                uow, actor_telegram_id, frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})
-            )
-            incident = await load_incident(uow, incident_id)
-            assignment = self._own_assignment(incident, member)
-            if assignment.state is not AssignmentState.PENDING:
-                raise AlreadyDone(assignment.executor_id)
+            member = await member_of(uow, actor_telegram_id)
+            incident = await self._load(uow, incident_id)
+            situation = await self._check(uow, Move.ACCEPT, incident, member, now, version)
+            ids = situation.acts_for | {member.id or 0}
+            assignment = own_assignment(incident, member, ids)
             taken = replace(assignment, state=AssignmentState.ACCEPTED, executor_id=member.id)
             incident, plan = await self._transition(
                 uow,
@@ -461,61 +486,86 @@ class Routing(Workflow):
                 mutate=replace_assignment(assignment, taken),
                 assignment_id=assignment.id,
             )
-            # Timers held by "whoever of the department" now belong to the one who accepted.
+            # Timers held by "whoever of the department" now belong to the one who took it;
+            # with one department, so do the incident's executor timers.
+            alone = len(active(incident)) == 1
+            stopped = {t.id for t in plan.stop}
             for timer in await uow.timers.open_for(incident_id):
-                if (
-                    timer.assignment_id == assignment.id
-                    and timer.holder_id is None
-                    and timer.id not in {t.id for t in plan.stop}
-                ):
+                mine = timer.assignment_id == assignment.id or (
+                    alone and timer.assignment_id is None and timer.holder_role is Role.EXECUTOR
+                )
+                if mine and timer.holder_id is None and timer.id not in stopped:
                     plan.change.append(replace(timer, holder_id=member.id))
             await self._settle(uow, incident, plan, now)
+        return incident
+
+    async def confirm_competence(
+        self, actor_telegram_id: int, incident_id: int, version: int
+    ) -> Incident:
+        """The department lead confirms the message is the department's: the return window
+        closes (Barnaul 5) and the lead follows the answer from here."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            member = await member_of(uow, actor_telegram_id)
+            incident = await self._load(uow, incident_id)
+            situation = await self._check(
+                uow, Move.CONFIRM_COMPETENCE, incident, member, now, version
+            )
+            assignment = own_assignment(incident, member, situation.acts_for | {member.id or 0})
+            incident, plan = await self._transition(
+                uow,
+                incident,
+                Action.CONFIRM_COMPETENCE,
+                actor_of(member),
+                now,
+                version=version,
+                payload={"department_id": assignment.department_id},
+                assignment_id=assignment.id,
+            )
+            await self._settle(uow, incident, plan, now, {member.id or 0})
         return incident
 
     async def return_not_competent(
         self, actor_telegram_id: int, incident_id: int, version: int, reason: str
     ) -> Returned:
-        """ "Not our competence": within the profile's window, or later but recorded as late.
-        In Barnaul the department lead decides (п. 5)."""
+        """ "Not our competence": within the profile's window, or later but recorded as late
+        (the window's timer then is the breach). Who may return is the profile's (Barnaul 5:
+        the department lead)."""
         if not reason.strip():
             raise ValueError("a return needs a reason")
         now = self.clock.now()
-        allowed = frozenset({self.profile.competence_return_by, Role.DEPARTMENT_LEAD})
         async with self.uow_factory() as uow:
-            member = await _member(uow, actor_telegram_id, allowed)
-            incident = await load_incident(uow, incident_id)
-            assignment = self._own_assignment(incident, member)
-            taken_by_other = assignment.executor_id not in (None, member.id)
-            if assignment.state is AssignmentState.RETURNED:
-                raise AlreadyDone(assignment.executor_id)
-            if taken_by_other and Role.DEPARTMENT_LEAD not in member.roles:
-                raise NotYours(f"incident {incident.id} was taken by {assignment.executor_id}")
-            open_timers = await uow.timers.open_for(incident_id)
-            window = [
-                t
-                for t in open_timers
-                if t.name == "competence_return" and t.assignment_id == assignment.id
-            ]
-            late = bool(window) and window[0].due_at is not None and now > window[0].due_at
-            if not window:
-                late = "competence_return" in self.profile.flow(incident.flow).timers
+            member = await member_of(uow, actor_telegram_id)
+            incident = await self._load(uow, incident_id)
+            situation = await self._check(uow, Move.RETURN, incident, member, now, version)
+            assignment = own_assignment(incident, member, situation.acts_for | {member.id or 0})
             others = [
                 a
                 for a in incident.assignments
                 if a is not assignment and a.state is not AssignmentState.RETURNED
             ]
             action = Action.RETURN_PART if others else Action.RETURN_NOT_COMPETENT
-            payload = {
-                "reason": reason.strip(),
-                "late": late,
-                "department_id": assignment.department_id,
-            }
             back = replace(
                 assignment,
                 state=AssignmentState.RETURNED,
                 return_reason=reason.strip(),
                 executor_id=assignment.executor_id or member.id,
             )
+            event = Event.PART_RETURNED if others else Event.RETURNED
+            late = bool(
+                closed_windows(
+                    self.profile,
+                    incident,
+                    await uow.timers.for_incident(incident_id),
+                    Occurrence(event, None, assignment.id),
+                    now,
+                )
+            )
+            payload: dict[str, Any] = {
+                "reason": reason.strip(),
+                "late": late,
+                "department_id": assignment.department_id,
+            }
             incident, plan = await self._transition(
                 uow,
                 incident,
@@ -527,57 +577,21 @@ class Routing(Workflow):
                 mutate=replace_assignment(assignment, back),
                 assignment_id=assignment.id,
             )
-            if action is Action.RETURN_NOT_COMPETENT:
-                plan.start.extend(self._reroute_timer(incident, now))
+            # A return after the window is the breach of its clause, the returner's (Lipetsk 7).
+            plan.late = [replace(t, holder_id=member.id) for t in plan.late]
+            plan.stop = [_held_by(t, plan.late) for t in plan.stop]
+            plan.change = [_held_by(t, plan.late) for t in plan.change]
             await self._notice(
                 uow, NoticeKind.RETURNED, incident.id, incident.curator_id, now, payload
             )
+            if action is Action.RETURN_PART:
+                await self._apply_plan(uow, plan)
+                plan = Plan()
+                await self._advance(uow, incident, now)
             await self._settle(uow, incident, plan, now)
         return Returned(incident, late)
 
-    def _reroute_timer(self, incident: Incident, now: datetime) -> list[Timer]:
-        """Back with the curator: the routing timer runs again from the return."""
-        spec = self.profile.flow(incident.flow).timers.get("route")
-        if spec is None or spec.length is None or incident.id is None:
-            return []
-        from domain.timeline import due_after, effective_clock
-
-        clock = effective_clock(self.profile, spec, incident.tags.importance)
-        due = due_after(self.planner.rulers.for_clock(clock), now, spec.length)
-        return [
-            Timer(
-                id=None,
-                incident_id=incident.id,
-                name="route",
-                clause=spec.clause,
-                clock=clock,
-                started_at=now,
-                due_at=due,
-                holder_id=incident.curator_id,
-                holder_role=Role.CURATOR,
-            )
-        ]
-
     # ---- helpers ---------------------------------------------------------------------------
-
-    def _own_assignment(self, incident: Incident, member: StaffMember) -> Assignment:
-        """The assignment of the person's department (or their own)."""
-        active = [a for a in incident.assignments if a.state is not AssignmentState.RETURNED]
-        mine = [a for a in active if a.executor_id == member.id] or [
-            a
-            for a in active
-            if a.department_id == member.department_id and member.department_id is not None
-        ]
-        if not mine:
-            returned = [
-                a
-                for a in incident.assignments
-                if a.department_id == member.department_id and a.state is AssignmentState.RETURNED
-            ]
-            if returned:
-                raise AlreadyDone(returned[0].executor_id)
-            raise NotYours(f"incident {incident.id} is not assigned to {member.id}")
-        return mine[0]
 
     async def _do(
         self,
@@ -585,46 +599,73 @@ class Routing(Workflow):
         incident_id: int,
         version: int,
         action: Action,
-        roles: frozenset[Role],
+        move: Move,
         payload: dict[str, Any],
         *,
-        mutate: Any = None,
-        after: Any = None,
-        replan: bool = False,
+        mutate: Callable[[Incident], None] | None = None,
+        after: Callable[[UnitOfWork, Incident, datetime], Any] | None = None,
+        redetect: bool = False,
     ) -> Incident:
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            member = await _member(uow, actor_telegram_id, roles)
-            incident = await load_incident(uow, incident_id)
+            member = await member_of(uow, actor_telegram_id)
+            incident = await self._load(uow, incident_id)
+            await self._check(uow, move, incident, member, now, version)
             seen = incident.version
+            incident.clauses = dict(self.profile.clauses)
             entry: HistoryEntry = incident.apply(
                 action, actor_of(member), now, expected_version=version, payload=payload
             )
             if mutate is not None:
                 mutate(incident)
             await uow.incidents.update(incident, seen, [entry])
-            if replan:
-                plan = self.planner.on_detect(incident, self._context(incident))
-                plan.stop[:0] = [
-                    replace(timer, stopped_at=now)
-                    for timer in await uow.timers.open_for(incident_id)
-                    if timer.name in {"route", "answer"}
-                ]
+            if redetect:
+                plan = await self._redetect(uow, incident, now)
             else:
-                plan = await self._replan(uow, incident, action, now)
+                plan = await self._replan(
+                    uow, incident, [] if action is Action.TAG else _events(action, incident), now
+                )
             if after is not None:
                 await after(uow, incident, now)
             await self._settle(uow, incident, plan, now)
         return incident
 
+    async def _redetect(self, uow: UnitOfWork, incident: Incident, now: datetime) -> Plan:
+        """The timers that run from detection start again: from a new detection time, or with
+        the figure and clock of a new importance. Those of later steps stay as they are."""
+        assert incident.id is not None
+        flow = self.profile.flow(incident.flow)
+        plan = Plan()
+        from_detection = {n for n, s in flow.timers.items() if s.starts_on(Event.DETECTED, None)}
+        for timer in await uow.timers.open_for(incident.id):
+            if timer.name in from_detection:
+                plan.stop.append(replace(timer, stopped_at=now, remind_at=None))
+        if not plan.stop:
+            return plan
+        fresh = self.planner.on_detect(incident, await self._context(uow, incident))
+        restarted = {t.name for t in plan.stop}
+        plan.start = [t for t in fresh.start if t.name in restarted]
+        return plan
+
+
+def _events(action: Action, incident: Incident) -> list[Occurrence]:
+    from domain.timer_plan import events_of
+
+    return events_of(action, incident)
+
+
+def _held_by(timer: Any, late: Sequence[Any]) -> Any:
+    for marked in late:
+        if marked.id == timer.id:
+            return marked
+    return timer
+
 
 async def _member(uow: UnitOfWork, telegram_id: int, roles: frozenset[Role]) -> StaffMember:
-    member = await uow.staff.by_telegram(telegram_id)
-    if member is None or not member.active:
-        raise NotStaff(f"telegram user {telegram_id} is not on the staff")
+    """A staff member with one of `roles` (for steps that are no move on an incident yet:
+    registering a post)."""
+    member = await member_of(uow, telegram_id)
     if not member.roles & roles:
-        from domain.staffing import AccessDenied
-
         raise AccessDenied(roles)
     return member
 

@@ -7,19 +7,13 @@ from dataclasses import replace
 from datetime import date
 
 from domain.clock import Clock
-from domain.errors import DomainError
+from domain.errors import AccessDenied, DomainError
 from domain.people import Absence, AbsenceKind, Department, Invite, StaffMember
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.roles import Role
 from domain.timers import NoticeKind, OutboxMessage
 
 TokenFactory = Callable[[], str]
-
-
-class AccessDenied(DomainError):
-    def __init__(self, needed: frozenset[Role]) -> None:
-        super().__init__(f"needs one of the roles {sorted(needed)}")
-        self.needed = needed
 
 
 class InviteInvalid(DomainError):
@@ -156,8 +150,10 @@ async def create_invite(
     role: Role,
     department_id: int | None,
     new_token: TokenFactory,
+    declared: frozenset[Role] = frozenset(),
 ) -> Invite:
-    if role not in INVITABLE:
+    """A one-time link for `role`: a built-in one, or one the profile `declared`."""
+    if role not in INVITABLE | declared:
         raise BadStaffChange(f"role {role} cannot be invited")
     async with uow_factory() as uow:
         admin = await _admin(uow, admin_telegram_id)

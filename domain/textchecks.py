@@ -23,6 +23,9 @@ class DraftWarning(StrEnum):
     """The topic needs a photo confirming the work and the draft has no photo or video."""
     NO_MEASURES = "no_measures"
     """No date or deadline, no words of measures taken or planned, no legal reference."""
+    NO_PROGRESS = "no_progress"
+    """A repeated message: the answer says nothing of what was done or how the matter stands
+    (Lipetsk 15, Bor 12, Gulkevichi 3.4, Myasnikovsky 11)."""
 
 
 _SEP = r"[ \t\u00a0\u202f\-–—]*"
@@ -198,11 +201,14 @@ def check_draft(
     topic_needs_photo: bool,
     require_measures: bool,
     public_contacts: Iterable[str] = (),
+    require_progress: bool = False,
 ) -> tuple[DraftWarning, ...]:
     """Warnings for a draft, in the order of `DraftWarning`.
 
     `has_photo`: a photo or video is attached. `require_measures`: a final answer (not an
     intermediate one or a clarification request). `public_contacts`: see `find_personal_data`.
+    `require_progress`: the answer to a repeated message, which says what was done or how the
+    matter stands (measures or a date).
     Measures, dates and legal references are looked for outside courtesy and stock phrases
     ("меры будут приняты" is no measure).
     """
@@ -218,6 +224,8 @@ def check_draft(
         _DEADLINE.search(rest) or _MEASURES.search(rest) or _LEGAL.search(rest)
     ):
         warnings.append(DraftWarning.NO_MEASURES)
+    if require_progress and not (_DEADLINE.search(rest) or _MEASURES.search(rest)):
+        warnings.append(DraftWarning.NO_PROGRESS)
     return tuple(warnings)
 
 

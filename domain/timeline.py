@@ -9,7 +9,7 @@ from datetime import datetime
 from domain.clock import require_aware
 from domain.durations import ClockKind, Duration
 from domain.incident import Importance
-from domain.profiles import Flow, Profile, TimerSpec, TimerStart
+from domain.profiles import Event, ExternalRule, Flow, Profile, TimerSpec
 from domain.worktime import Pause, TimeRuler
 
 Ruler = TimeRuler
@@ -19,16 +19,57 @@ Ruler = TimeRuler
 class Rulers:
     working: Ruler
     calendar: Ruler
+    every_day: Ruler
+    """Working days as `working`, days off worked with the usual hours (Gulkevichi 3.10)."""
 
     def for_clock(self, clock: ClockKind) -> Ruler:
-        return self.working if clock is ClockKind.WORKING else self.calendar
+        if clock is ClockKind.WORKING:
+            return self.working
+        if clock is ClockKind.EVERY_DAY:
+            return self.every_day
+        return self.calendar
 
 
 def effective_clock(profile: Profile, timer: TimerSpec, importance: Importance) -> ClockKind:
-    """Emergencies run on days off too where the act says so (Gulkevichi 3.10)."""
-    if profile.emergency_on_days_off and importance is Importance.SIGNIFICANT:
-        return ClockKind.CALENDAR
+    """The timer's clock; for a socially significant message the one the timer or the profile
+    names for it (Gulkevichi 3.10: days off are worked too, `every_day`)."""
+    if importance is Importance.SIGNIFICANT:
+        return timer.significant_clock or profile.significant_clock or timer.clock
     return timer.clock
+
+
+def effective_length(timer: TimerSpec, importance: Importance) -> Duration | None:
+    """The act's figure; for a socially significant message the timer's own figure for it."""
+    if importance is Importance.SIGNIFICANT and timer.significant_length is not None:
+        return timer.significant_length
+    return timer.length
+
+
+def due_of(
+    profile: Profile,
+    timer: TimerSpec,
+    rulers: Rulers,
+    start: datetime,
+    importance: Importance,
+    external_deadline: datetime | None,
+    reference: datetime | None = None,
+) -> datetime | None:
+    """When a timer started at `start` is due: the act's figure (measured back from the
+    `reference` timer's due moment for a `before` timer), combined with the external deadline
+    as the timer says. None: no figure and no external deadline (the curator sets it)."""
+    ruler = rulers.for_clock(effective_clock(profile, timer, importance))
+    length = effective_length(timer, importance)
+    own: datetime | None = None
+    if timer.before is not None:
+        if reference is not None and length is not None:
+            own = max(start, ruler.subtract(reference, length.delta))
+    elif length is not None:
+        own = due_after(ruler, start, length)
+    if timer.external is ExternalRule.NONE or external_deadline is None:
+        return own
+    if timer.external is ExternalRule.EXTERNAL or own is None:
+        return external_deadline
+    return min(own, external_deadline)
 
 
 def due_after(
@@ -92,18 +133,22 @@ def _entry(
     known: dict[str, TimelineEntry],
 ) -> TimelineEntry | None:
     clock = effective_clock(profile, timer, importance)
-    ruler = rulers.for_clock(clock)
-    if timer.external_governs and external_deadline is not None:
-        return TimelineEntry(timer, clock, external_deadline, external=True)
+    reference: datetime | None = None
     if timer.before is not None:
         ref = known.get(timer.before)
         if ref is None:
             return None
-        if ref.due is None or timer.length is None:
+        reference = ref.due
+        if reference is None:
             return TimelineEntry(timer, clock, None)
-        return TimelineEntry(
-            timer, clock, max(detected, ruler.subtract(ref.due, timer.length.delta))
-        )
-    if timer.start is TimerStart.DETECTED and timer.length is not None:
-        return TimelineEntry(timer, clock, due_after(ruler, detected, timer.length))
-    return TimelineEntry(timer, clock, None)
+    elif not timer.starts_on(Event.DETECTED, None):
+        if timer.external is ExternalRule.EXTERNAL and external_deadline is not None:
+            return TimelineEntry(timer, clock, external_deadline, external=True)
+        return TimelineEntry(timer, clock, None)
+    due = due_of(profile, timer, rulers, detected, importance, external_deadline, reference)
+    external = (
+        external_deadline is not None
+        and due == external_deadline
+        and timer.external is not ExternalRule.NONE
+    )
+    return TimelineEntry(timer, clock, due, external=external)

@@ -1,67 +1,95 @@
-"""Which timers an action starts, stops, pauses or resumes, as the profile says.
+"""Which timers an event starts, stops, pauses or resumes: the profile says it, timer by timer.
 
 The timers table is the truth about deadlines: each open timer has its due moment, so the
 scheduler asks "what is due" with one query and cards show "the next deadline" from it.
+Every action of the transition table is an event (`events_of`); a draft's events carry its
+kind, an assignment's events its id. A timer kept per assignment (a return window, a part of
+a joint answer) follows the events of its own assignment only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.deadlines import next_remind_at
-from domain.incident import TERMINAL, Action, Importance, Incident, Status
-from domain.profiles import Holder, Profile, TimerSpec, TimerStart
-from domain.roles import Role
-from domain.timeline import Rulers, due_after, effective_clock
+from domain.incident import TERMINAL, Action, DraftKind, Importance, Incident, Status
+from domain.profiles import (
+    Event,
+    Holder,
+    Per,
+    Profile,
+    TimerKind,
+    TimerSpec,
+)
+from domain.roles import HEADS, Role
+from domain.timeline import Rulers, due_of, effective_clock
 from domain.timers import Timer, TimerPause
 
-STARTS: Mapping[Action, tuple[TimerStart, ...]] = {
-    Action.HEAD_DECIDE: (TimerStart.HEAD_DECIDED,),
-    Action.ASSIGN: (TimerStart.ASSIGNED,),
-    Action.SUBMIT_DRAFT: (TimerStart.DRAFT_SUBMITTED,),
-    Action.APPROVE_STEP: (TimerStart.DRAFT_SUBMITTED,),
-    Action.REQUEST_REVISION: (TimerStart.REVISION_REQUESTED,),
-    Action.APPROVE: (TimerStart.APPROVED,),
-    Action.PUBLISH_INTERMEDIATE: (TimerStart.INTERMEDIATE_PUBLISHED,),
-}
-"""Events an action is. A joint assignment is also PART_REQUESTED (see `on_action`)."""
-
-STOPS: Mapping[Action, frozenset[str]] = {
-    Action.SEND_TO_HEAD: frozenset({"route"}),
-    Action.ASSIGN: frozenset({"route"}),
-    Action.ACCEPT: frozenset({"competence_return"}),
-    Action.RETURN_NOT_COMPETENT: frozenset(
-        {"competence_return", "draft", "joint_part", "clarification", "revision"}
-    ),
-    Action.RETURN_PART: frozenset({"competence_return", "joint_part"}),
-    Action.SUBMIT_PART: frozenset({"joint_part", "competence_return"}),
-    Action.SUBMIT_DRAFT: frozenset(
-        {"draft", "revision", "clarification", "final_after_intermediate", "joint_part"}
-    ),
-    Action.APPROVE_STEP: frozenset({"approval"}),
-    Action.APPROVE: frozenset({"approval"}),
-    Action.REQUEST_REVISION: frozenset({"approval"}),
-    Action.PUBLISH_FINAL: frozenset({"publication", "answer"}),
-    Action.PUBLISH_INTERMEDIATE: frozenset({"publication", "answer"}),
-    Action.PUBLISH_CLARIFICATION: frozenset({"publication"}),
-}
-PAUSES: Mapping[Action, frozenset[str]] = {Action.PUBLISH_CLARIFICATION: frozenset({"answer"})}
-"""The answer clock stops while the author is asked for details (Gulkevichi 3.1.2)."""
-RESUMES: Mapping[Action, frozenset[str]] = {Action.AUTHOR_REPLIED: frozenset({"answer"})}
-
-_FIRST_INVOLVED: Mapping[Holder, TimerStart] = {
-    Holder.CURATOR: TimerStart.DETECTED,
-    Holder.HEAD: TimerStart.DETECTED,
-    Holder.EXECUTOR: TimerStart.ASSIGNED,
-    Holder.DEPARTMENT_LEAD: TimerStart.ASSIGNED,
-    Holder.SUPERVISING_DEPUTY: TimerStart.DRAFT_SUBMITTED,
-    Holder.APPROVER: TimerStart.DRAFT_SUBMITTED,
-    Holder.PUBLISHER: TimerStart.APPROVED,
-}
-"""A `before` timer (due N hours before another) starts when its holder gets the incident."""
 _FAR = datetime.max.replace(tzinfo=UTC)
+
+ACTION_EVENTS: Mapping[Action, Event] = {
+    Action.SEND_TO_HEAD: Event.SENT_TO_HEAD,
+    Action.HEAD_DECIDE: Event.HEAD_DECIDED,
+    Action.ASSIGN: Event.ASSIGNED,
+    Action.ACCEPT: Event.ACCEPTED,
+    Action.CONFIRM_COMPETENCE: Event.COMPETENCE_CONFIRMED,
+    Action.RETURN_PART: Event.PART_RETURNED,
+    Action.RETURN_NOT_COMPETENT: Event.RETURNED,
+    Action.SUBMIT_PART: Event.PART_SUBMITTED,
+    Action.SUBMIT_DRAFT: Event.SUBMITTED,
+    Action.APPROVE_STEP: Event.STEP_APPROVED,
+    Action.APPROVE: Event.APPROVED,
+    Action.REQUEST_REVISION: Event.REVISION_REQUESTED,
+    Action.PUBLISH_FINAL: Event.PUBLISHED,
+    Action.PUBLISH_INTERMEDIATE: Event.PUBLISHED,
+    Action.PUBLISH_CLARIFICATION: Event.PUBLISHED,
+    Action.PUBLICATION_FAILED: Event.PUBLICATION_FAILED,
+    Action.AUTHOR_REPLIED: Event.AUTHOR_REPLIED,
+}
+"""The event each action is; actions not here start and stop nothing (but a terminal status
+ends every timer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """An event as it happened: the kind of the draft concerned, the assignment concerned."""
+
+    event: Event
+    kind: DraftKind | None = None
+    assignment_id: int | None = None
+
+
+def events_of(
+    action: Action, incident: Incident, assignment_id: int | None = None
+) -> list[Occurrence]:
+    """The event of `action` just applied to `incident`: the kind of its last draft for the
+    events about a draft, the assignment for the events about one department's share."""
+    event = ACTION_EVENTS.get(action)
+    if event is None:
+        return []
+    kind = _PUBLISHED_KINDS.get(action) or (incident.drafts[-1].kind if incident.drafts else None)
+    return [Occurrence(event, kind, assignment_id)]
+
+
+_PUBLISHED_KINDS: Mapping[Action, DraftKind] = {
+    Action.PUBLISH_FINAL: DraftKind.FINAL,
+    Action.PUBLISH_INTERMEDIATE: DraftKind.INTERMEDIATE,
+    Action.PUBLISH_CLARIFICATION: DraftKind.CLARIFICATION,
+}
+
+
+def received(assignment_ids: Iterable[int | None], joint: bool) -> list[Occurrence]:
+    """Departments that received the message now: `assigned` each, and `part_requested` too
+    where the answer is a joint one."""
+    out: list[Occurrence] = []
+    for aid in assignment_ids:
+        out.append(Occurrence(Event.ASSIGNED, None, aid))
+        if joint:
+            out.append(Occurrence(Event.PART_REQUESTED, None, aid))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +99,14 @@ class Context:
     importance: Importance = Importance.ORDINARY
     external_deadline: datetime | None = None
     approver_role: Role | None = None
-    """Who is next in the approval chain, for `approver`-held timers."""
+    """The step the approval chain is at now, for `approver`-held and step timers."""
+    approver_id: int | None = None
+    """The person named for that step, where the step has one (the curator, a department's
+    lead or supervising deputy)."""
     assignments: Sequence[tuple[int | None, int | None]] = ()
-    """(assignment id, executor id) pairs, in order; the last one writes a joint answer."""
+    """(assignment id, executor id) of the departments that have the message, in order."""
+    writer_id: int | None = None
+    """Who writes the answer, once known: the holder of the executor's timers."""
 
 
 @dataclass(slots=True)
@@ -81,7 +114,10 @@ class Plan:
     start: list[Timer] = field(default_factory=list)
     stop: list[Timer] = field(default_factory=list)
     change: list[Timer] = field(default_factory=list)
-    """Paused or resumed timers, with their new due moments."""
+    """Paused or resumed timers with their due moments; windows found late."""
+    late: list[Timer] = field(default_factory=list)
+    """Windows whose action came after they closed (a late return): also in `stop` or
+    `change`, marked breached."""
 
 
 class TimerPlanner:
@@ -90,9 +126,9 @@ class TimerPlanner:
         self.rulers = rulers
 
     def on_detect(self, incident: Incident, ctx: Context) -> Plan:
-        plan = Plan()
-        self._start(plan, incident, TimerStart.DETECTED, incident.detected_at, ctx, open_timers=())
-        return plan
+        return self.on_events(
+            incident, [Occurrence(Event.DETECTED)], incident.detected_at, ctx, timers=()
+        )
 
     def on_action(
         self,
@@ -100,154 +136,264 @@ class TimerPlanner:
         action: Action,
         at: datetime,
         ctx: Context,
-        open_timers: Sequence[Timer],
+        timers: Sequence[Timer],
         assignment_id: int | None = None,
     ) -> Plan:
         """The plan after `action` was applied to `incident` (its status is the new one)."""
+        return self.on_events(incident, events_of(action, incident, assignment_id), at, ctx, timers)
+
+    def on_events(
+        self,
+        incident: Incident,
+        occurrences: Sequence[Occurrence],
+        at: datetime,
+        ctx: Context,
+        timers: Sequence[Timer],
+    ) -> Plan:
+        """The plan after `occurrences`, in order. `timers` are the incident's timers, open
+        and stopped (a window closed by its time is found late by the action after it)."""
         plan = Plan()
-        stopping = STOPS.get(action, frozenset())
+        flow = self.profile.flow(incident.flow)
+        current = {id(t): t for t in timers}
         if incident.status in TERMINAL:
-            stopping = frozenset(t.name for t in open_timers)
-        for timer in open_timers:
-            per_assignment = timer.assignment_id is not None and assignment_id is not None
-            if timer.name in stopping and (
-                not per_assignment or timer.assignment_id == assignment_id
-            ):
-                stopped = replace(timer, stopped_at=at)
-                plan.stop.append(stopped)
-            elif timer.name in PAUSES.get(action, frozenset()) and not timer.is_paused:
-                paused = replace(
-                    timer, pauses=[*timer.pauses, TimerPause(at)], due_at=None, remind_at=None
-                )
-                plan.change.append(paused)
-            elif timer.name in RESUMES.get(action, frozenset()) and timer.is_paused:
-                plan.change.append(self.resume(timer, at, incident.flow))
-        if incident.status in TERMINAL:
+            for t in timers:
+                if t.is_open:
+                    self._stop(plan, current, t, at, late=False)
             return plan
-        still_open = [t for t in open_timers if t not in plan.stop]
-        for event in STARTS.get(action, ()):
-            self._start(plan, incident, event, at, ctx, still_open)
-        if action is Action.ASSIGN and len(ctx.assignments) > 1:
-            self._start(plan, incident, TimerStart.PART_REQUESTED, at, ctx, still_open)
+        for occ in occurrences:
+            for t in list(current.values()):
+                spec = flow.timers.get(t.name)
+                if spec is None or not self._concerns(spec, t, occ):
+                    continue
+                if t.is_open:
+                    if spec.stops_on(occ.event, occ.kind):
+                        late = spec.kind is TimerKind.WINDOW and _past(t, at)
+                        self._stop(plan, current, t, at, late=late)
+                    elif spec.pauses_on(occ.event, occ.kind) and not t.is_paused:
+                        paused = replace(t, pauses=[*t.pauses, TimerPause(at)], remind_at=None)
+                        self._change(plan, current, t, paused)
+                    elif spec.resumes_on(occ.event, occ.kind) and t.is_paused:
+                        self._change(plan, current, t, self.resume(t, at, incident.flow))
+                elif (
+                    _expired_window(spec, t) and spec.stops_on(occ.event, occ.kind) and _past(t, at)
+                ):
+                    marked = replace(t, stopped_at=at, breached_at=t.due_at)
+                    self._change(plan, current, t, marked)
+                    plan.late.append(marked)
+            self._starts(plan, current, incident, occ, at, ctx)
         return plan
 
+    def close_window(self, timer: Timer) -> Timer:
+        """A window whose time ran out closes quietly at its due moment: no breach."""
+        return replace(timer, stopped_at=timer.due_at, remind_at=None)
+
     def resume(self, timer: Timer, at: datetime, flow: str | None = None) -> Timer:
-        pauses = [*timer.pauses[:-1], TimerPause(timer.pauses[-1].started_at, at)]
-        spec = self._spec(timer.name, flow)
+        """The clock runs again: the due moment moves on by the time it stood still (on the
+        timer's own clock), whatever set it — the act's figure, an external deadline or the
+        curator. A pause that began after the due moment had passed gives nothing back."""
+        last = timer.pauses[-1]
+        pauses = [*timer.pauses[:-1], TimerPause(last.started_at, at)]
         due = timer.due_at
-        if spec is not None and spec.length is not None:
+        if due is not None and last.started_at < due:
             ruler = self.rulers.for_clock(timer.clock)
-            closed = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
-            due = due_after(ruler, timer.started_at, spec.length, closed)
+            stood = ruler.between(last.started_at, at)
+            # Whole minutes, rounded up: nobody loses a part of a minute the clock stood.
+            stood = timedelta(minutes=math.ceil(stood.total_seconds() / 60))
+            due = ruler.add(due, stood)
         resumed = replace(timer, pauses=pauses, due_at=due)
-        resumed.remind_at = next_remind_at(spec, resumed, self.rulers, at)
+        resumed.remind_at = next_remind_at(self._spec(timer.name, flow), resumed, self.rulers, at)
         return resumed
+
+    def set_due(self, timer: Timer, due: datetime, at: datetime, flow: str | None) -> Timer:
+        """The curator's own due moment for a settable timer (Barnaul 4-6)."""
+        changed = replace(timer, due_at=due, breached_at=None)
+        changed.remind_at = (
+            None
+            if timer.is_paused
+            else next_remind_at(self._spec(timer.name, flow), changed, self.rulers, at)
+        )
+        return changed
+
+    # ---- steps ---------------------------------------------------------------------------
 
     def _spec(self, name: str, flow: str | None = None) -> TimerSpec | None:
         """The timer's spec in the incident's own flow (flows may share timer names)."""
         return self.profile.flow(flow).timers.get(name)
 
-    def _start(
+    @staticmethod
+    def _concerns(spec: TimerSpec, timer: Timer, occ: Occurrence) -> bool:
+        """An assignment's timer follows the events of its own assignment (and those of the
+        whole incident); an incident's timer follows every event."""
+        if spec.per is Per.INCIDENT or occ.assignment_id is None:
+            return True
+        return timer.assignment_id == occ.assignment_id
+
+    def _stop(
+        self, plan: Plan, current: dict[int, Timer], timer: Timer, at: datetime, *, late: bool
+    ) -> None:
+        spec = self._spec_any(timer.name)
+        if late:
+            stopped = replace(timer, stopped_at=at, breached_at=timer.due_at, remind_at=None)
+            plan.late.append(stopped)
+        elif spec is not None and spec.kind is TimerKind.WINDOW and _past(timer, at):
+            stopped = self.close_window(timer)  # it had closed already: no breach
+        else:
+            stopped = replace(timer, stopped_at=at, remind_at=None)
+        plan.stop.append(stopped)
+        current[id(timer)] = stopped
+
+    def _spec_any(self, name: str) -> TimerSpec | None:
+        for flow in self.profile.flows.values():
+            if name in flow.timers:
+                return flow.timers[name]
+        return None
+
+    @staticmethod
+    def _change(plan: Plan, current: dict[int, Timer], old: Timer, new: Timer) -> None:
+        plan.change = [t for t in plan.change if t is not old]
+        plan.change.append(new)
+        for key, value in current.items():
+            if value is old:
+                current[key] = new
+                break
+
+    def _starts(
         self,
         plan: Plan,
+        current: dict[int, Timer],
         incident: Incident,
-        event: TimerStart,
+        occ: Occurrence,
         at: datetime,
         ctx: Context,
-        open_timers: Sequence[Timer],
     ) -> None:
         flow = self.profile.flow(incident.flow)
         assert incident.id is not None
-        already = {(t.name, t.assignment_id) for t in open_timers}
-        dues = {t.name: t.due_at for t in [*open_timers, *plan.start]}
-        starting = [t for t in flow.timers.values() if t.start is event]
-        starting += [
-            t
-            for t in flow.timers.values()
-            if t.before is not None and _FIRST_INVOLVED[t.holder] is event
-        ]
+        starting = [s for s in flow.timers.values() if s.starts_on(occ.event, occ.kind)]
         # Reference timers first, so `before` timers can measure back from their due moments.
-        starting.sort(key=lambda t: t.before is not None)
+        starting.sort(key=lambda s: s.before is not None)
         for spec in starting:
-            for assignment_id, holder_id, holder_role in self._holders(spec, incident, ctx):
-                if (spec.name, assignment_id) in already:
+            if spec.step is not None and not _at_step(spec.step, ctx.approver_role):
+                continue
+            if spec.holder is Holder.APPROVER and ctx.approver_role is Role.EXTERNAL_CURATOR:
+                continue  # the external curator's time is not the administration's
+            for assignment_id, holder_id, holder_role in self._holders(spec, incident, ctx, occ):
+                live = [
+                    t
+                    for t in current.values()
+                    if t.is_open and t.name == spec.name and t.assignment_id == assignment_id
+                ]
+                if live:
                     continue
+                dues = {t.name: t.due_at for t in current.values() if t.is_open}
                 due = self._due(spec, at, ctx, dues)
-                if spec.before is not None and due is None and not spec.set_by_curator:
+                if spec.before is not None and due is None and not spec.settable:
                     continue
-                clock = effective_clock(self.profile, spec, ctx.importance)
                 timer = Timer(
                     id=None,
                     incident_id=incident.id,
                     name=spec.name,
                     clause=spec.clause,
-                    clock=clock,
+                    clock=effective_clock(self.profile, spec, ctx.importance),
                     started_at=at,
                     due_at=due,
                     holder_id=holder_id,
                     holder_role=holder_role,
                     assignment_id=assignment_id,
+                    window=spec.kind is TimerKind.WINDOW,
                 )
                 timer.remind_at = next_remind_at(spec, timer, self.rulers, at)
                 plan.start.append(timer)
-                dues.setdefault(spec.name, due)
-                already.add((spec.name, assignment_id))
+                current[id(timer)] = timer
 
     def _due(
         self, spec: TimerSpec, at: datetime, ctx: Context, dues: Mapping[str, datetime | None]
     ) -> datetime | None:
-        ruler = self.rulers.for_clock(effective_clock(self.profile, spec, ctx.importance))
-        if spec.external_governs and ctx.external_deadline is not None:
-            return ctx.external_deadline
-        if spec.before is not None:
-            ref = dues.get(spec.before)
-            if ref is None or spec.length is None:
-                return None
-            return max(at, ruler.subtract(ref, spec.length.delta))
-        if spec.length is None:
-            return None
-        return due_after(ruler, at, spec.length)
+        """The act's figure, combined with the external deadline as the timer says."""
+        reference = dues.get(spec.before) if spec.before is not None else None
+        return due_of(
+            self.profile, spec, self.rulers, at, ctx.importance, ctx.external_deadline, reference
+        )
 
     def _holders(
-        self, spec: TimerSpec, incident: Incident, ctx: Context
+        self, spec: TimerSpec, incident: Incident, ctx: Context, occ: Occurrence
     ) -> list[tuple[int | None, int | None, Role]]:
-        """(assignment id, person id, role) for each holder of a new timer."""
+        """(assignment id, person id, role) for each holder of a new timer. A person left
+        None is found when the timer needs them: whoever of the role or department is on
+        duty then."""
+        if spec.per is Per.ASSIGNMENT:
+            role = Role.DEPARTMENT_LEAD if spec.holder is Holder.DEPARTMENT_LEAD else Role.EXECUTOR
+            ids = (
+                [occ.assignment_id]
+                if occ.assignment_id is not None
+                else [aid for aid, _ in ctx.assignments]
+            )
+            executors = dict(ctx.assignments)
+            return [
+                (aid, executors.get(aid) if role is Role.EXECUTOR else None, role) for aid in ids
+            ]
         if spec.holder is Holder.CURATOR:
             return [(None, incident.curator_id, Role.CURATOR)]
         if spec.holder is Holder.HEAD:
             return [(None, None, Role.HEAD)]
         if spec.holder is Holder.SUPERVISING_DEPUTY:
-            return [(None, None, Role.SUPERVISING_DEPUTY)]
+            named = ctx.approver_id if ctx.approver_role is Role.SUPERVISING_DEPUTY else None
+            return [(None, named, Role.SUPERVISING_DEPUTY)]
         if spec.holder is Holder.APPROVER:
-            return [
-                (
-                    None,
-                    incident.curator_id if ctx.approver_role is Role.CURATOR else None,
-                    ctx.approver_role or Role.CURATOR,
-                )
-            ]
+            role = ctx.approver_role or self.profile.approval_chain[0]
+            named = ctx.approver_id
+            if named is None and role is Role.CURATOR:
+                named = incident.curator_id
+            return [(None, named, role)]
         if spec.holder is Holder.PUBLISHER:
             publisher = self.profile.publisher
-            lead = ctx.assignments[-1] if ctx.assignments else (None, None)
             if publisher is Role.CURATOR:
                 return [(None, incident.curator_id, Role.CURATOR)]
-            return [(None, lead[1], publisher)]
-        role = Role.DEPARTMENT_LEAD if spec.holder is Holder.DEPARTMENT_LEAD else Role.EXECUTOR
-        per_assignment = spec.name in {"competence_return", "joint_part"}
-        if per_assignment:
-            return [
-                (aid, executor if role is Role.EXECUTOR else None, role)
-                for aid, executor in ctx.assignments
-            ]
-        if not ctx.assignments:
-            return [(None, None, role)]
-        aid, executor = ctx.assignments[-1]
-        return [(aid, executor if role is Role.EXECUTOR else None, role)]
+            return [(None, ctx.writer_id, publisher)]
+        if spec.holder is Holder.DEPARTMENT_LEAD:
+            return [(None, None, Role.DEPARTMENT_LEAD)]
+        return [(None, ctx.writer_id, Role.EXECUTOR)]
+
+
+def _at_step(step: Role, now: Role | None) -> bool:
+    if now is None:
+        return False
+    if step in HEADS:
+        return now in HEADS
+    return now is step
+
+
+def _past(timer: Timer, at: datetime) -> bool:
+    return timer.due_at is not None and at > timer.due_at
+
+
+def _expired_window(spec: TimerSpec, timer: Timer) -> bool:
+    """A window already closed (by its time, or by another of its actions: the lead's
+    "our competence") and not yet found late."""
+    return (
+        spec.kind is TimerKind.WINDOW and timer.stopped_at is not None and timer.breached_at is None
+    )
+
+
+def closed_windows(
+    profile: Profile, incident: Incident, timers: Sequence[Timer], occ: Occurrence, at: datetime
+) -> list[Timer]:
+    """The windows `occ` would find closed: its action comes late (a return after Lipetsk 7's
+    30 minutes)."""
+    flow = profile.flow(incident.flow)
+    found = []
+    for t in timers:
+        spec = flow.timers.get(t.name)
+        if spec is None or spec.kind is not TimerKind.WINDOW or t.breached_at is not None:
+            continue
+        concerned = TimerPlanner._concerns(spec, t, occ) and spec.stops_on(occ.event, occ.kind)
+        if concerned and _past(t, at):
+            found.append(t)
+    return found
 
 
 def next_due(timers: Sequence[Timer]) -> Timer | None:
     """The open, running timer that runs out first: what a card shows."""
-    running = [t for t in timers if t.is_open and t.due_at is not None]
+    running = [t for t in timers if t.is_open and t.due_at is not None and not t.is_paused]
     return min(running, key=lambda t: t.due_at or _FAR, default=None)
 
 

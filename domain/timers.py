@@ -37,6 +37,9 @@ class Timer:
     breached_at: datetime | None = None
     remind_at: datetime | None = None
     """When the sweep next looks at it: a reminder, or the breach at `due_at`; None when done."""
+    window: bool = False
+    """A window, not a deadline (Lipetsk 7): it closes quietly; only its action done after
+    it is a breach (`breached_at`)."""
 
     @property
     def is_open(self) -> bool:
@@ -87,6 +90,10 @@ class NoticeKind(StrEnum):
     """A draft sent back for revision: `payload["reason"]`, `payload["role"]` of the approver."""
     AUTHOR_REPLIED = "author_replied"
     """The author answered a clarification request: their words in `payload["text"]`."""
+    ALERT = "alert"
+    """Somebody must be told at once, as the profile's `alerts` say: `payload["event"]` (a
+    message not subject to answer, outside competence, not publishable), `payload["clause"]`;
+    `payload["to_external"]` when the chat is the external curator's."""
     PUBLICATION_FAILED = "publication_failed"
     """The answer cannot be published where the post was: tell the external curator
     (Barnaul 8). `payload["reason"]`."""

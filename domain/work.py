@@ -11,7 +11,11 @@ from domain.roles import Role
 
 
 class AssignmentState(StrEnum):
+    QUEUED = "queued"
+    """A later part of a sequential joint answer: the department gets the message when the
+    one before it has sent its part (Lipetsk 14)."""
     PENDING = "pending"
+    """The department has the message; nobody took it yet."""
     ACCEPTED = "accepted"
     PART_SUBMITTED = "part_submitted"
     RETURNED = "returned"

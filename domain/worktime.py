@@ -196,24 +196,26 @@ def _shorten(intervals: DaySchedule, minutes: int) -> DaySchedule:
     return tuple(result)
 
 
+def _validate_day(label: str, day: Sequence[tuple[int, int]]) -> DaySchedule:
+    intervals = tuple((int(s), int(e)) for s, e in day)
+    previous_end = 0
+    for start, end in intervals:
+        if not 0 <= start < end <= MINUTES_PER_DAY or start < previous_end:
+            raise ValueError(
+                f"{label}: intervals must be sorted, non-overlapping, "
+                f"within 0..1440 minutes: {intervals}"
+            )
+        previous_end = end
+    return intervals
+
+
 def _validate_schedule(schedule: Sequence[Sequence[tuple[int, int]]]) -> tuple[DaySchedule, ...]:
     if len(schedule) != 7:
         raise ValueError("the weekly schedule needs 7 days, Monday first")
-    week: list[DaySchedule] = []
-    for index, day in enumerate(schedule):
-        intervals = tuple((int(s), int(e)) for s, e in day)
-        previous_end = 0
-        for start, end in intervals:
-            if not 0 <= start < end <= MINUTES_PER_DAY or start < previous_end:
-                raise ValueError(
-                    f"weekday {index}: intervals must be sorted, non-overlapping, "
-                    f"within 0..1440 minutes: {intervals}"
-                )
-            previous_end = end
-        week.append(intervals)
+    week = tuple(_validate_day(f"weekday {index}", day) for index, day in enumerate(schedule))
     if not any(week):
         raise ValueError("the weekly schedule has no working time at all")
-    return tuple(week)
+    return week
 
 
 class _NeedYear(Exception):
@@ -245,6 +247,10 @@ class WorkingTime:
     from the end when the next calendar day is an art. 112 holiday; a working weekend day
     that replaces such a weekday is shortened too. A day that loses all its working time
     to shortening is not a working day.
+
+    `days_off_schedule` (the `every_day` clock, Gulkevichi 3.10): a day that would have no
+    working time at all (weekend, holiday, transferred or extra day off, a day shortened to
+    nothing) gets these intervals instead, unshortened; working days are unchanged.
     """
 
     def __init__(
@@ -256,9 +262,15 @@ class WorkingTime:
         extra_days_off: Iterable[date] = (),
         extra_workdays: Mapping[date, int] | None = None,
         preholiday_shortening_minutes: int = 60,
+        days_off_schedule: Sequence[tuple[int, int]] | None = None,
     ) -> None:
         self._zone = zone
         self._week = _validate_schedule(schedule)
+        self._days_off: DaySchedule = ()
+        if days_off_schedule is not None:
+            self._days_off = _validate_day("days off schedule", days_off_schedule)
+            if not self._days_off:
+                raise ValueError("the days off schedule has no working time at all")
         self._calendar = calendar
         self._extra_off = frozenset(extra_days_off)
         self._extra_work = dict(extra_workdays or {})
@@ -531,6 +543,11 @@ class WorkingTime:
         return facts
 
     def _local_intervals(self, day: date, facts: YearFacts | None) -> DaySchedule:
+        """The day's intervals in local minutes; a day without any gets the days off
+        schedule (empty unless one was given)."""
+        return self._own_intervals(day, facts) or self._days_off
+
+    def _own_intervals(self, day: date, facts: YearFacts | None) -> DaySchedule:
         """The day's intervals in local minutes: overrides, then facts, then statute."""
         if day in self._extra_off:
             return ()

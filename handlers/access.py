@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
+from domain.profiles import Profile
 from domain.roles import Role
 from domain.services import Services
 
@@ -33,8 +34,13 @@ class StaffMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-def role_names(roles: frozenset[Role]) -> str:
+def role_names(roles: frozenset[Role], profile: Profile | None = None) -> str:
+    """The roles as people call them: built-in ones in their order, then the profile's own."""
     from handlers import texts
 
-    order = list(Role)
-    return ", ".join(texts.ROLES[r] for r in sorted(roles, key=order.index))
+    order = {r: n for n, r in enumerate(Role)}
+    named = {r.value: spec.title for r, spec in (profile.roles.items() if profile else ())}
+    return ", ".join(
+        texts.ROLES.get(r.value) or named.get(r.value, r.value)
+        for r in sorted(roles, key=lambda r: (order.get(r, len(order)), r.value))
+    )

@@ -28,6 +28,7 @@ from handlers import texts
 from handlers.access import role_names
 from handlers.callbacks import AdmCb
 from handlers.errors import explain
+from handlers.render import role_name
 
 _DATES = re.compile(
     r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*[-–—]\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$"
@@ -116,8 +117,14 @@ def make_router() -> Router:
                 await msg.answer(texts.ASK_DEPARTMENT_NAME)
             elif a == "ir":
                 kb = InlineKeyboardBuilder()
-                for role in sorted(INVITABLE, key=list(Role).index):
-                    kb.button(text=texts.ROLES[role], callback_data=AdmCb(a="id", x=role.value))
+                for role in [
+                    *sorted(INVITABLE, key=list(Role).index),
+                    *services.profile.roles,
+                ]:
+                    kb.button(
+                        text=role_name(role, services.profile),
+                        callback_data=AdmCb(a="id", x=role.value),
+                    )
                 kb.adjust(2)
                 await msg.answer(texts.ASK_INVITE_ROLE, reply_markup=kb.as_markup())
             elif a == "id":
@@ -233,6 +240,7 @@ async def _send_invite(
         role,
         department_id,
         services.new_token,
+        frozenset(services.profile.roles),
     )
     department = ""
     if department_id is not None:
@@ -241,7 +249,9 @@ async def _send_invite(
         department = f", отдел «{dep.name}»" if dep else ""
     await msg.answer(
         texts.INVITE_LINK.format(
-            role=texts.ROLES[role], department=department, link=invite_link(services, invite.token)
+            role=role_name(role, services.profile),
+            department=department,
+            link=invite_link(services, invite.token),
         )
     )
 
@@ -258,7 +268,7 @@ async def _staff_list(msg: Message, services: Services) -> None:
         lines.append(
             texts.STAFF_LINE.format(
                 name=m.full_name,
-                roles=role_names(m.roles),
+                roles=role_names(m.roles, services.profile),
                 department=f", {departments.get(m.department_id, '')}" if m.department_id else "",
                 absent=texts.STAFF_ABSENT.format(
                     kind=texts.ABSENCES[absence.kind], until=absence.last_day.strftime("%d.%m.%Y")
@@ -295,7 +305,7 @@ async def _staff_card(msg: Message, services: Services, member_id: int) -> None:
     await msg.answer(
         texts.STAFF_CARD.format(
             name=m.full_name,
-            roles=role_names(m.roles),
+            roles=role_names(m.roles, services.profile),
             department=dep.name if dep else texts.NONE,
             substitute=sub.full_name if sub else texts.NONE,
             absences=absences,

@@ -12,30 +12,28 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from domain.answering import (
-    DraftKindNotAllowed,
-    DraftNeedsConfirmation,
-    EmptyDraft,
-    NotYourStep,
-    PartsMissing,
-)
+from domain.answering import DraftNeedsConfirmation, EmptyDraft, PromiseTooLate
 from domain.errors import DomainError
 from domain.incident import DraftKind, Reaction
 from domain.intake import find_urls
 from domain.people import StaffMember
 from domain.roles import Role
+from domain.rulebook import DRAFT_MOVES, Move
 from domain.services import Services
 from domain.textchecks import EXPLANATION_TEMPLATES, DraftWarning, explanation_template
 from domain.work import Attachment, AttachmentKind
 from handlers import texts
-from handlers.callbacks import A, IncCb
+from handlers.callbacks import BUTTON_MOVES, A, IncCb, draft_move
 from handlers.errors import explain
-from handlers.prompts import ask, carry_out, explain_with_names, read_reason
+from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason
 
 TEXT_LIMIT = 4096
 
 
 ACTIONS = frozenset(v for k, v in vars(A).items() if not k.startswith("_"))
+_LENIENT = frozenset({A.PREVIEW, A.SUBMIT, A.SUBMIT_ANYWAY, A.TEMPLATES, A.TEMPLATE, A.PART})
+"""Buttons of the drafting prompts, sent before the draft grew: checked at the incident's
+current version (the use case checks again)."""
 WRITERS = frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD, Role.CURATOR, Role.ADMIN})
 CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
 
@@ -135,14 +133,12 @@ def _warnings_text(warnings: Sequence[DraftWarning], fragments: Sequence[str]) -
 
 
 def answer_error(exc: Exception) -> str:
-    if isinstance(exc, NotYourStep):
-        return texts.NOT_YOUR_STEP.format(role=texts.ROLES.get(exc.role.value, exc.role.value))
-    if isinstance(exc, PartsMissing):
-        return texts.PARTS_MISSING
-    if isinstance(exc, DraftKindNotAllowed):
-        return texts.KIND_NOT_ALLOWED
     if isinstance(exc, EmptyDraft):
         return texts.DRAFT_EMPTY
+    if isinstance(exc, PromiseTooLate):
+        return texts.PROMISE_TOO_LATE.format(
+            date=exc.latest.strftime("%d.%m.%Y"), clause=exc.clause
+        )
     return explain(exc)
 
 
@@ -162,15 +158,25 @@ def make_router() -> Router:
             return
         message = query.message if isinstance(query.message, Message) else None
         cb, ans, tg = callback_data, services.answering, member.telegram_id
+        if cb.a == A.DRAFT_MENU:
+            move: Move | None = Move.VIEW
+        elif cb.a == A.DRAFT_KIND:
+            move = draft_move(cb.a, cb.x)
+        else:
+            move = BUTTON_MOVES.get(cb.a)
+        if move is None:
+            await query.answer(texts.STALE, show_alert=True)
+            return
+        verdict = await checked(query, services, member, cb, move, strict=cb.a not in _LENIENT)
+        if verdict is None or verdict.incident is None:
+            return
+        incident = verdict.incident
         try:
-            incident = await ans.incident(cb.i)
-            fresh = incident.version == cb.v
             if cb.a == A.DRAFT_MENU:
-                if not fresh:
-                    raise _stale()
-                kinds = [DraftKind.FINAL, DraftKind.CLARIFICATION]
-                if "final_after_intermediate" in services.profile.flow(incident.flow).timers:
-                    kinds.insert(1, DraftKind.INTERMEDIATE)
+                kinds = [k for k, m in DRAFT_MOVES.items() if m in verdict.moves]
+                if not kinds:
+                    await query.answer(texts.NOT_ALLOWED, show_alert=True)
+                    return
                 kb = InlineKeyboardBuilder()
                 for kind in kinds:
                     kb.row(
@@ -247,15 +253,16 @@ def make_router() -> Router:
                 await query.answer(texts.TEMPLATE_ADDED, show_alert=True)
                 return
             if cb.a == A.REACTION:
-                if not fresh:
-                    raise _stale()
                 await ans.record_reaction(tg, cb.i, cb.v, Reaction(cb.x))
                 await query.answer(texts.REACTION_OK)
                 services.kick()
                 return
+            if cb.a == A.AUTHOR_SILENT:
+                await ans.author_silent(cb.i, cb.v, tg)
+                await query.answer(texts.AUTHOR_SILENT_OK)
+                services.kick()
+                return
             if cb.a in {A.APPROVE, A.EXT_OK}:
-                if not fresh:
-                    raise _stale()
                 if cb.a == A.APPROVE:
                     await ans.approve(tg, cb.i, cb.v)
                 else:
@@ -275,8 +282,6 @@ def make_router() -> Router:
                 A.CONVERT: (Answer.reason, texts.ASK_CONVERT_REASON),
             }
             if cb.a in prompts:
-                if not fresh:
-                    raise _stale()
                 await ask(query, cb, state, *prompts[cb.a])
                 return
             raise ValueError(f"unknown action {cb.a!r}")
@@ -305,6 +310,9 @@ def make_router() -> Router:
                 DraftKind.INTERMEDIATE,
                 promised,
             )
+        except PromiseTooLate as exc:
+            await message.answer(answer_error(exc))  # the prompt stays: another date
+            return
         except (DomainError, ValueError) as exc:
             await state.clear()
             await message.answer(answer_error(exc))
@@ -313,7 +321,7 @@ def make_router() -> Router:
         await message.answer(
             texts.DRAFTING.format(kind=texts.DRAFT_KINDS[draft.kind], submit=texts.BTN_SUBMIT),
             reply_markup=drafting_keyboard(
-                incident.id or 0, incident.version, services.profile.name == "gulkevichi"
+                incident.id or 0, incident.version, bool(services.profile.explanations)
             ),
         )
 
@@ -338,7 +346,7 @@ def make_router() -> Router:
         await message.answer(
             texts.DRAFT_ADDED.format(chars=len(draft.text), files=len(draft.attachments)),
             reply_markup=drafting_keyboard(
-                incident.id or 0, incident.version, services.profile.name == "gulkevichi"
+                incident.id or 0, incident.version, bool(services.profile.explanations)
             ),
         )
 
@@ -432,12 +440,6 @@ def make_router() -> Router:
     return router
 
 
-def _stale() -> DomainError:
-    from domain.errors import StaleVersion
-
-    return StaleVersion(0, 1)
-
-
 async def _start_drafting(
     query: CallbackQuery, state: FSMContext, services: Services, incident_id: int, kind: DraftKind
 ) -> None:
@@ -448,7 +450,7 @@ async def _start_drafting(
         await query.message.answer(
             texts.DRAFTING.format(kind=texts.DRAFT_KINDS[kind], submit=texts.BTN_SUBMIT),
             reply_markup=drafting_keyboard(
-                incident_id, incident.version, services.profile.name == "gulkevichi"
+                incident_id, incident.version, bool(services.profile.explanations)
             ),
         )
     services.kick()
@@ -459,6 +461,6 @@ async def _explain_plainly(services: Services, exc: Exception) -> str:
 
 
 async def _explain(services: Services, exc: Exception) -> str:
-    if isinstance(exc, NotYourStep | PartsMissing | DraftKindNotAllowed | EmptyDraft):
+    if isinstance(exc, EmptyDraft | PromiseTooLate):
         return answer_error(exc)
     return await explain_with_names(services, exc)

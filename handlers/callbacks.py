@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from domain.incident import DraftKind
+from domain.rulebook import DRAFT_MOVES, Move
+
 
 class IncCb(CallbackData, prefix="i1"):
     """A press on an incident card: action code, incident id, the version the card showed."""
@@ -49,6 +52,8 @@ class Act:
     DETECTED = "dt"
     ACCEPT = "ac"
     RETURN = "rt"
+    OURS = "co"
+    DEADLINE = "dl"
     BACK = "bk"
 
 
@@ -72,5 +77,60 @@ class A:
     PUBLISHED_GENERAL = "pg"
     CANT_PUBLISH = "cp"
     AUTHOR_REPLIED = "ar"
+    AUTHOR_SILENT = "sl"
     CONVERT = "cv"
     REACTION = "rc"
+
+
+BUTTON_MOVES: dict[str, Move] = {
+    **dict.fromkeys(
+        (
+            Act.TOPIC_MENU,
+            Act.TOPIC_GROUP,
+            Act.TOPIC,
+            Act.LOCATION_MENU,
+            Act.LOCATION,
+            Act.LOCATION_FREE,
+            Act.IMPORTANCE_MENU,
+            Act.IMPORTANCE,
+        ),
+        Move.TAG,
+    ),
+    **dict.fromkeys((Act.ASSIGN_MENU, Act.ASSIGN_TOGGLE, Act.ASSIGN_DONE), Move.ASSIGN),
+    Act.TO_HEAD: Move.SEND_TO_HEAD,
+    **dict.fromkeys((Act.HEAD_MENU, Act.HEAD_TOGGLE, Act.HEAD_DONE), Move.HEAD_DECIDE),
+    Act.NO_REACTION: Move.HEAD_NO_REACTION,
+    Act.NOT_SUBJECT: Move.NOT_SUBJECT,
+    Act.EXTERNAL: Move.PASS_EXTERNAL,
+    Act.REPEAT: Move.LINK_REPEAT,
+    Act.DETECTED: Move.SET_DETECTED,
+    Act.ACCEPT: Move.ACCEPT,
+    Act.RETURN: Move.RETURN,
+    Act.OURS: Move.CONFIRM_COMPETENCE,
+    Act.DEADLINE: Move.SET_DEADLINE,
+    Act.BACK: Move.VIEW,
+    A.PREVIEW: Move.PREVIEW,
+    **dict.fromkeys((A.SUBMIT, A.SUBMIT_ANYWAY, A.TEMPLATES, A.TEMPLATE), Move.EDIT_DRAFT),
+    A.PART: Move.SUBMIT_PART,
+    **dict.fromkeys((A.APPROVE, A.REVISE), Move.APPROVE),
+    **dict.fromkeys((A.EXT_OK, A.EXT_BACK), Move.RECORD_EXTERNAL),
+    **dict.fromkeys((A.PUBLISHED, A.PUBLISHED_PRIVATE), Move.PUBLISH),
+    A.PUBLISHED_GENERAL: Move.PUBLISH_GENERAL,
+    A.CANT_PUBLISH: Move.CANNOT_PUBLISH,
+    A.AUTHOR_REPLIED: Move.AUTHOR_REPLIED,
+    A.AUTHOR_SILENT: Move.AUTHOR_SILENT,
+    A.CONVERT: Move.CONVERT,
+    A.REACTION: Move.REACTION,
+}
+"""The rulebook's move behind each button; checked on every press. The draft menu and a
+kind of draft are checked by `draft_move`."""
+
+
+def draft_move(action: str, x: str) -> Move | None:
+    """The move behind the draft buttons: any kind of draft for the menu, the kind pressed."""
+    if action == A.DRAFT_KIND:
+        try:
+            return DRAFT_MOVES[DraftKind(x)]
+        except ValueError:
+            return None
+    return None

@@ -1,4 +1,5 @@
-"""Load what a card shows, for one viewer, from the store."""
+"""Load what a card shows, for one viewer, from the store: nothing if the rulebook says the
+incident is not theirs to see."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from domain.incident import Incident, Status
 from domain.people import StaffMember
+from domain.rulebook import Move, Situation, acting_ids, moves, settable_timers
 from domain.services import Services
 from handlers.render import CardView, card_keyboard, card_text
 
@@ -21,14 +23,26 @@ def topic_titles(services: Services) -> dict[str, str]:
 
 
 async def card_view(services: Services, incident_id: int, viewer: StaffMember) -> CardView | None:
+    """The card as `viewer` sees it; None when the incident is missing or not theirs."""
     from domain.screening import screen
 
+    now = services.clock.now()
     async with services.uow_factory() as uow:
         incident = await uow.incidents.get(incident_id)
         if incident is None:
             return None
+        incident.clauses = dict(services.profile.clauses)
         timers = await uow.timers.open_for(incident_id)
-        departments = {d.id: d.name for d in await uow.departments.all() if d.id is not None}
+        all_departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
+        staff = await uow.staff.all()
+        situation = Situation(
+            departments=all_departments,
+            acts_for=acting_ids(viewer, staff, services.routing.today(now)),
+            timers=timers,
+        )
+        allowed = moves(incident, viewer, services.profile, now, situation)
+        if Move.VIEW not in allowed:
+            return None
         linked = []
         for other_id in incident.linked_ids:
             other = await uow.incidents.get(other_id)
@@ -41,15 +55,17 @@ async def card_view(services: Services, incident_id: int, viewer: StaffMember) -
         incident=incident,
         viewer=viewer,
         timers=timers,
-        departments=departments,
+        departments={k: d.name for k, d in all_departments.items()},
         profile=services.profile,
         rulers=services.rulers,
         zone=services.zone,
-        now=services.clock.now(),
+        now=now,
         topic_titles=topic_titles(services),
         flags=[f.value for f in screen(incident.source.text)],
         repeats=repeats,
         linked_numbers=linked,
+        moves=allowed,
+        settable=settable_timers(services.profile, incident, timers),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -18,42 +17,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.errors import DomainError
 from domain.incident import Importance
 from domain.people import StaffMember
-from domain.roles import HEADS, Role
+from domain.profiles import Event, TimerKind
 from domain.services import Services
 from handlers import texts
-from handlers.callbacks import Act, IncCb
-from handlers.cardbuild import render_card
-from handlers.prompts import ask, carry_out, explain_with_names, read_reason
-from handlers.render import duration
+from handlers.callbacks import BUTTON_MOVES, Act, IncCb
+from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
+from handlers.render import duration, moment
 
 PER_PAGE = 8
 MAX_JOINT = 6
 
 
-_CURATOR_ACTS = (
-    Act.TOPIC_MENU,
-    Act.TOPIC_GROUP,
-    Act.TOPIC,
-    Act.LOCATION_MENU,
-    Act.LOCATION,
-    Act.LOCATION_FREE,
-    Act.IMPORTANCE_MENU,
-    Act.IMPORTANCE,
-    Act.ASSIGN_MENU,
-    Act.ASSIGN_TOGGLE,
-    Act.ASSIGN_DONE,
-    Act.TO_HEAD,
-    Act.NOT_SUBJECT,
-    Act.EXTERNAL,
-    Act.REPEAT,
-    Act.DETECTED,
-)
-_ROLES_FOR: dict[str, frozenset[Role]] = {
-    **dict.fromkeys(_CURATOR_ACTS, frozenset({Role.CURATOR, Role.ADMIN})),
-    **dict.fromkeys((Act.HEAD_MENU, Act.HEAD_TOGGLE, Act.HEAD_DONE, Act.NO_REACTION), HEADS),
-    **dict.fromkeys((Act.ACCEPT, Act.RETURN), frozenset({Role.EXECUTOR, Role.DEPARTMENT_LEAD})),
-}
-"""Who may press what: checked before anything else, then again by the use case."""
 _DEPARTMENT_PICKERS = {
     **dict.fromkeys((Act.ASSIGN_MENU, Act.ASSIGN_TOGGLE), (Act.ASSIGN_TOGGLE, Act.ASSIGN_DONE)),
     **dict.fromkeys((Act.HEAD_MENU, Act.HEAD_TOGGLE), (Act.HEAD_TOGGLE, Act.HEAD_DONE)),
@@ -65,6 +39,7 @@ class Input(StatesGroup):
     reason = State()
     location = State()
     detected = State()
+    deadline = State()
 
 
 def _kb(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -133,20 +108,6 @@ async def _department_menu(
     return _kb(rows)
 
 
-async def redraw(
-    services: Services, member: StaffMember, incident_id: int, message: Message
-) -> None:
-    card = await render_card(services, incident_id, member)
-    if card is None:
-        return
-    text, markup = card
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in str(exc):
-            raise
-
-
 def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:
     """ "09:15" (today) or "24.11.2026 09:15", in the organisation's zone; never in the future."""
     from zoneinfo import ZoneInfo
@@ -168,6 +129,27 @@ def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:
     return None
 
 
+def parse_future(text: str, now: datetime, zone: object) -> datetime | None:
+    """ "15:00" (today) or "25.11.2026 15:00", in the organisation's zone; only in the future."""
+    from zoneinfo import ZoneInfo
+
+    assert isinstance(zone, ZoneInfo)
+    local = now.astimezone(zone)
+    text = text.strip()
+    for fmt in ("%H:%M", "%d.%m.%Y %H:%M"):
+        try:
+            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is attached below
+        except ValueError:
+            continue
+        if fmt == "%H:%M":
+            parsed = parsed.replace(year=local.year, month=local.month, day=local.day)
+        moment_ = parsed.replace(tzinfo=zone)
+        if moment_ <= now or moment_ > now + timedelta(days=366):
+            return None
+        return moment_
+    return None
+
+
 def make_router() -> Router:
     router = Router(name="cards")
 
@@ -186,17 +168,13 @@ def make_router() -> Router:
         cb = callback_data
         routing = services.routing
         tg = member.telegram_id
-        needed = _ROLES_FOR.get(cb.a)
-        if needed is not None and not member.roles & needed:
-            await query.answer(texts.NOT_ALLOWED, show_alert=True)
+        move = BUTTON_MOVES.get(cb.a)
+        if move is None:
+            await query.answer(texts.STALE, show_alert=True)
+            return
+        if await checked(query, services, member, cb, move) is None:
             return
         try:
-            current = await routing.incident(cb.i)
-            if current.version != cb.v:
-                await query.answer(texts.STALE, show_alert=True)
-                if message is not None:
-                    await redraw(services, member, cb.i, message)
-                return
             a, x = cb.a, cb.x
             menu: InlineKeyboardMarkup | None = None
             done: str | None = None
@@ -276,6 +254,27 @@ def make_router() -> Router:
             elif a == Act.ACCEPT:
                 await routing.accept(tg, cb.i, cb.v)
                 done = texts.ACCEPTED
+            elif a == Act.OURS:
+                await routing.confirm_competence(tg, cb.i, cb.v)
+                done = texts.CONFIRMED_OURS
+            elif a == Act.DEADLINE:
+                timers = [t for t in await routing.timers(cb.i) if t.name == x]
+                what = texts.TIMERS.get(x, x)
+                current = (
+                    moment(timers[0].due_at, services.zone)
+                    if timers and timers[0].due_at is not None
+                    else texts.CARD_NO_TAG
+                )
+                clause = timers[0].clause if timers else ""
+                await ask(
+                    query,
+                    cb,
+                    state,
+                    Input.deadline,
+                    texts.ASK_DEADLINE.format(what=what, clause=clause, current=current),
+                )
+                await state.update_data(timer=x)
+                return
             else:
                 raise ValueError(f"unknown action {a!r}")
             if menu is not None and message is not None:
@@ -306,8 +305,14 @@ def make_router() -> Router:
             if action == Act.RETURN:
                 returned = await routing.return_not_competent(tg, inc, ver, reason)
                 if returned.late:
-                    window = services.profile.flow(returned.incident.flow).timers.get(
-                        "competence_return"
+                    flow = services.profile.flow(returned.incident.flow)
+                    window = next(
+                        (
+                            t
+                            for t in flow.timers.values()
+                            if t.kind is TimerKind.WINDOW and t.stops_on(Event.RETURNED, None)
+                        ),
+                        None,
                     )
                     length = window.length.delta if window and window.length else timedelta(0)
                     await message.answer(texts.RETURNED_LATE.format(window=duration(length)))
@@ -346,6 +351,31 @@ def make_router() -> Router:
                 member.telegram_id, int(data["incident"]), int(data["version"]), location=location
             ),
             texts.TAGGED,
+        )
+
+    @router.message(Input.deadline, F.text)
+    async def on_deadline(
+        message: Message, services: Services, member: StaffMember | None, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if member is None or message.text is None:
+            await state.clear()
+            return
+        due = parse_future(message.text, services.clock.now(), services.zone)
+        if due is None:
+            await message.answer(texts.BAD_DEADLINE)
+            return
+        await state.clear()
+        name = str(data.get("timer", ""))
+        await carry_out(
+            message,
+            services,
+            services.answering.set_deadline(
+                member.telegram_id, int(data["incident"]), int(data["version"]), name, due
+            ),
+            texts.DEADLINE_SET.format(
+                what=texts.TIMERS.get(name, name), due=moment(due, services.zone)
+            ),
         )
 
     @router.message(Input.detected, F.text)

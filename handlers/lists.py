@@ -12,8 +12,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.incident import Incident
 from domain.people import StaffMember
-from domain.ports import CardRef
-from domain.roles import HEADS, Role
+from domain.ports import CardRef, UnitOfWork
+from domain.roles import HEADS
+from domain.rulebook import Move, Situation, acting_ids, refusal
 from domain.services import Services
 from domain.timers import Timer
 from domain.work import AssignmentState
@@ -82,6 +83,31 @@ def _by_urgency(
     return sorted(rows, key=key)
 
 
+async def _visible(
+    services: Services,
+    uow: UnitOfWork,
+    member: StaffMember,
+    rows: list[tuple[Incident, Sequence[Timer]]],
+) -> list[tuple[Incident, Sequence[Timer]]]:
+    """Only what the rulebook lets the person see: a search finds no other department's."""
+    now = services.clock.now()
+    departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
+    acts_for = acting_ids(member, await uow.staff.all(), services.routing.today(now))
+    return [
+        (incident, timers)
+        for incident, timers in rows
+        if refusal(
+            Move.VIEW,
+            incident,
+            member,
+            services.profile,
+            now,
+            Situation(departments=departments, acts_for=acts_for, timers=timers),
+        )
+        is None
+    ]
+
+
 def make_router() -> Router:
     router = Router(name="lists")
     router.message.filter(F.chat.type == "private")
@@ -107,7 +133,7 @@ def make_router() -> Router:
         if member is None:
             await message.answer(texts.NOT_ON_STAFF)
             return
-        if not member.roles & (HEADS | {Role.CURATOR, Role.ADMIN}):
+        if not services.profile.oversees(member.roles):
             await message.answer(texts.NOT_ALLOWED)
             return
         rows = await _open_with_timers(services)
@@ -143,6 +169,7 @@ def make_router() -> Router:
                 if i.id != (exact.id if exact else None)
             ]
             rows = [(i, await uow.timers.open_for(i.id)) for i in found if i.id is not None]
+            rows = await _visible(services, uow, member, rows)
         if not rows:
             await message.answer(texts.FIND_EMPTY)
             return
@@ -155,6 +182,10 @@ def make_router() -> Router:
     ) -> None:
         if member is None or member.id is None:
             await query.answer(texts.NOT_ON_STAFF, show_alert=True)
+            return
+        verdict = await services.routing.verdict(callback_data.i, member)
+        if verdict.incident is not None and Move.VIEW not in verdict.moves:
+            await query.answer(texts.NOT_YOURS, show_alert=True)
             return
         card = await render_card(services, callback_data.i, member)
         if card is None or not isinstance(query.message, Message):

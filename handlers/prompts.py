@@ -10,7 +10,10 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
 from domain.errors import DomainError
+from domain.people import StaffMember
+from domain.rulebook import Move
 from domain.services import Services
+from domain.workflow import Verdict
 from handlers import texts
 from handlers.callbacks import IncCb
 from handlers.errors import explain
@@ -45,7 +48,60 @@ async def explain_with_names(services: Services, exc: Exception) -> str:
     """The alert for a refused step, naming whoever got there first."""
     async with services.uow_factory() as uow:
         names = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
-    return explain(exc, names)
+    roles = {r.value: spec.title for r, spec in services.profile.roles.items()}
+    return explain(exc, names, roles)
+
+
+async def checked(
+    query: CallbackQuery,
+    services: Services,
+    member: StaffMember,
+    cb: IncCb,
+    move: Move,
+    *,
+    strict: bool = True,
+) -> Verdict | None:
+    """Ask the rulebook about a pressed button: the verdict when the person may make `move`
+    on it at the version the card showed (`strict`; otherwise at the current one: the
+    drafting prompts' buttons); else the person is told why (None). A card of an incident
+    that is not theirs to see is not redrawn: nothing of it is shown."""
+    verdict = await services.routing.verdict(cb.i, member, move)
+    if verdict.incident is None:
+        await query.answer(texts.NOT_FOUND, show_alert=True)
+        return None
+    if Move.VIEW not in verdict.moves:
+        await query.answer(texts.NOT_YOURS, show_alert=True)
+        return None
+    message = query.message if isinstance(query.message, Message) else None
+    if strict and verdict.incident.version != cb.v:
+        await query.answer(texts.STALE, show_alert=True)
+        if message is not None:
+            await redraw(services, member, cb.i, message)
+        return None
+    if verdict.refusal is not None:
+        await query.answer(await explain_with_names(services, verdict.refusal), show_alert=True)
+        if message is not None:
+            await redraw(services, member, cb.i, message)
+        return None
+    return verdict
+
+
+async def redraw(
+    services: Services, member: StaffMember, incident_id: int, message: Message
+) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+
+    from handlers.cardbuild import render_card
+
+    card = await render_card(services, incident_id, member)
+    if card is None:
+        return
+    text, markup = card
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "not modified" not in str(exc):
+            raise
 
 
 async def carry_out(

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, tzinfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from domain.answering import current_step, open_draft
 from domain.durations import ClockKind
-from domain.incident import OPEN, Incident, Status
+from domain.incident import Incident, Status
 from domain.people import StaffMember
 from domain.profiles import Profile
-from domain.roles import HEADS, Role
+from domain.roles import CURATORS, HEADS, Role
+from domain.rulebook import DRAFT_MOVES, Move, current_step
 from domain.timeline import Rulers
 from domain.timers import Timer
 from domain.work import AssignmentState
@@ -23,7 +23,18 @@ from handlers import texts
 from handlers.callbacks import A, Act, IncCb
 
 PREVIEW_CHARS = 900
-CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
+
+
+def role_name(role: Role | str, profile: Profile) -> str:
+    """A role as people call it: the built-in names, or the profile's title for its own."""
+    value = role.value if isinstance(role, Role) else role
+    if value in texts.ROLES:
+        return texts.ROLES[value]
+    try:
+        spec = profile.roles.get(Role(value))
+    except ValueError:
+        spec = None
+    return spec.title if spec is not None else value
 
 
 def moment(value: datetime, zone: tzinfo) -> str:
@@ -56,10 +67,12 @@ def time_left(timer: Timer, now: datetime, rulers: Rulers) -> tuple[timedelta, b
 
 def deadline_line(timer: Timer, now: datetime, rulers: Rulers, zone: tzinfo) -> str:
     what = texts.TIMERS.get(timer.name, timer.name)
-    if timer.due_at is None:
+    if timer.is_paused:
         return texts.CARD_DEADLINE_PAUSED.format(what=what, clause=timer.clause)
+    if timer.due_at is None:
+        return texts.CARD_DEADLINE_UNSET.format(what=what, clause=timer.clause)
     left, over = time_left(timer, now, rulers)
-    suffix = texts.WORKING if timer.clock is ClockKind.WORKING else ""
+    suffix = texts.WORKING if timer.clock is not ClockKind.CALENDAR else ""
     if over:
         return texts.CARD_DEADLINE_OVERDUE.format(
             what=what,
@@ -89,6 +102,10 @@ class CardView:
     flags: Sequence[str] = ()
     repeats: Sequence[Incident] = ()
     linked_numbers: Sequence[str] = ()
+    moves: frozenset[Move] = frozenset()
+    """What the viewer may do now: the rulebook's answer, the buttons shown."""
+    settable: Sequence[Timer] = ()
+    """Open timers the curator may set (Barnaul 4-6)."""
 
 
 def card_text(view: CardView) -> str:
@@ -214,10 +231,11 @@ def _answer_lines(view: CardView) -> list[str]:
             lines.append(texts.CARD_REVISION_REASON.format(reason=html.escape(reasons[-1])))
     step = current_step(view.profile, inc)
     if step is not None:
-        lines.append(texts.CARD_STEP.format(role=texts.ROLES[step]))
+        lines.append(texts.CARD_STEP.format(role=role_name(step, view.profile)))
     for pub in inc.publications[-1:]:
+        label = texts.CARD_PUBLISHED if pub.public else texts.CARD_SENT_PRIVATE
         lines.append(
-            texts.CARD_PUBLISHED.format(
+            label.format(
                 moment=moment(pub.at, view.zone), where=html.escape(pub.link or "скриншот")
             )
         )
@@ -231,84 +249,46 @@ def _answer_lines(view: CardView) -> list[str]:
 def _answer_rows(
     view: CardView, button: Callable[..., InlineKeyboardButton]
 ) -> list[list[InlineKeyboardButton]]:
-    inc, viewer, profile = view.incident, view.viewer, view.profile
-    roles = viewer.roles
+    inc, moves = view.incident, view.moves
     rows: list[list[InlineKeyboardButton]] = []
-    active = sorted(
-        (a for a in inc.assignments if a.state is not AssignmentState.RETURNED),
-        key=lambda a: a.order,
-    )
-    drafting = inc.status in {Status.IN_WORK, Status.REVISION, Status.AWAITING_FINAL}
-    draft = open_draft(inc)
-    if drafting:
-        joint = len(active) > 1
-        mine = [a for a in active if a.executor_id == viewer.id]
-        if (
-            joint
-            and mine
-            and mine[0].state is AssignmentState.ACCEPTED
-            and inc.status is Status.IN_WORK
-        ):
-            rows.append([button(texts.BTN_PART, A.PART)])
-        all_parts = all(a.part_text for a in active) if joint else True
-        if joint:
-            writer = (
-                roles & {Role.CURATOR, Role.ADMIN}
-                if profile.joint_answer_by.value == "curator"
-                else (active[-1].executor_id == viewer.id)
-            )
-        else:
-            writer = bool(mine) or (
-                Role.DEPARTMENT_LEAD in roles
-                and any(a.department_id == viewer.department_id for a in active)
-            )
-        if writer and all_parts:
-            rows.append([button(texts.BTN_DRAFT, A.DRAFT_MENU)])
-        if draft is not None and draft.author_id == viewer.id:
-            rows.append([button(texts.BTN_SUBMIT, A.SUBMIT), button(texts.BTN_PREVIEW, A.PREVIEW)])
-    if inc.status is Status.UNDER_APPROVAL:
-        step = current_step(profile, inc)
-        if step is Role.EXTERNAL_CURATOR and roles & CURATORS:
-            rows.append([button(texts.BTN_EXT_OK, A.EXT_OK)])
-            rows.append([button(texts.BTN_EXT_BACK, A.EXT_BACK)])
-        elif step is not None and step in roles:
-            rows.append([button(texts.BTN_APPROVE, A.APPROVE), button(texts.BTN_REVISE, A.REVISE)])
+    if Move.SUBMIT_PART in moves:
+        rows.append([button(texts.BTN_PART, A.PART)])
+    if any(m in moves for m in DRAFT_MOVES.values()):
+        rows.append([button(texts.BTN_DRAFT, A.DRAFT_MENU)])
+    if Move.EDIT_DRAFT in moves:
+        rows.append([button(texts.BTN_SUBMIT, A.SUBMIT), button(texts.BTN_PREVIEW, A.PREVIEW)])
+    if Move.RECORD_EXTERNAL in moves:
+        rows.append([button(texts.BTN_EXT_OK, A.EXT_OK)])
+        rows.append([button(texts.BTN_EXT_BACK, A.EXT_BACK)])
+    if Move.APPROVE in moves:
+        rows.append([button(texts.BTN_APPROVE, A.APPROVE), button(texts.BTN_REVISE, A.REVISE)])
+    if Move.PUBLISH in moves:
+        rows.append([button(texts.BTN_PUBLISHED, A.PUBLISHED)])
+        rows.append([button(texts.BTN_PUBLISHED_PRIVATE, A.PUBLISHED_PRIVATE)])
+    if Move.PUBLISH_GENERAL in moves:
+        rows.append([button(texts.BTN_PUBLISHED_GENERAL, A.PUBLISHED_GENERAL)])
+    if Move.CANNOT_PUBLISH in moves:
+        rows.append([button(texts.BTN_CANT_PUBLISH, A.CANT_PUBLISH)])
+    if (
+        Move.PREVIEW in moves
+        and Move.EDIT_DRAFT not in moves
+        and inc.status in {Status.UNDER_APPROVAL, Status.APPROVED}
+    ):
         rows.append([button(texts.BTN_PREVIEW, A.PREVIEW)])
-    if inc.status is Status.APPROVED:
-        last = inc.drafts[-1] if inc.drafts else None
-        publisher = profile.publisher
-        can = (
-            (last is not None and last.author_id == viewer.id)
-            if publisher in {Role.EXECUTOR, Role.DEPARTMENT_LEAD}
-            else publisher in roles
-        )
-        if can:
-            rows.append([button(texts.BTN_PUBLISHED, A.PUBLISHED)])
-            rows.append([button(texts.BTN_PUBLISHED_PRIVATE, A.PUBLISHED_PRIVATE)])
-            if profile.name == "gulkevichi":
-                rows.append([button(texts.BTN_PUBLISHED_GENERAL, A.PUBLISHED_GENERAL)])
-            rows.append([button(texts.BTN_CANT_PUBLISH, A.CANT_PUBLISH)])
-        rows.append([button(texts.BTN_PREVIEW, A.PREVIEW)])
-    if roles & CURATORS:
-        if inc.status is Status.CLARIFICATION:
-            rows.append([button(texts.BTN_AUTHOR_REPLIED, A.AUTHOR_REPLIED)])
-        convertible = inc.status in OPEN - {
-            Status.PUBLISHED,
-            Status.UNDER_APPROVAL,
-            Status.APPROVED,
-            Status.NEW,
-        }
-        if convertible:
-            rows.append([button(texts.BTN_CONVERT, A.CONVERT)])
-        if (
-            inc.status is Status.CLOSED
-            and inc.reaction is None
-            and inc.outcome is not None
-            and inc.outcome.value.startswith("answered")
-        ):
+    if Move.AUTHOR_REPLIED in moves:
+        rows.append([button(texts.BTN_AUTHOR_REPLIED, A.AUTHOR_REPLIED)])
+    if Move.AUTHOR_SILENT in moves:
+        rows.append([button(texts.BTN_AUTHOR_SILENT, A.AUTHOR_SILENT)])
+    if Move.SET_DEADLINE in moves:
+        for timer in view.settable:
+            what = texts.TIMERS.get(timer.name, timer.name)
             rows.append(
-                [button(label, A.REACTION, code) for code, label in texts.REACTIONS.items()]
+                [button(texts.BTN_SET_DEADLINE.format(what=what), Act.DEADLINE, timer.name)]
             )
+    if Move.CONVERT in moves:
+        rows.append([button(texts.BTN_CONVERT, A.CONVERT)])
+    if Move.REACTION in moves:
+        rows.append([button(label, A.REACTION, code) for code, label in texts.REACTIONS.items()])
     return rows
 
 
@@ -339,7 +319,8 @@ def _relevant(view: CardView) -> list[Timer]:
 
 
 def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
-    inc = view.incident
+    """Exactly the buttons of the moves the rulebook allows the viewer now."""
+    inc, moves = view.incident, view.moves
     assert inc.id is not None
     kb = InlineKeyboardBuilder()
 
@@ -348,9 +329,8 @@ def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
             text=label, callback_data=IncCb(a=action, i=inc.id or 0, v=inc.version, x=x).pack()
         )
 
-    roles = view.viewer.roles
     rows: list[list[InlineKeyboardButton]] = []
-    if roles & CURATORS and inc.status in {Status.NEW, Status.DECIDED, Status.RETURNED}:
+    if Move.TAG in moves:
         rows.append(
             [
                 button(texts.BTN_TOPIC, Act.TOPIC_MENU),
@@ -358,19 +338,21 @@ def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
                 button(texts.BTN_IMPORTANCE, Act.IMPORTANCE_MENU),
             ]
         )
-        route = [button(texts.BTN_ASSIGN, Act.ASSIGN_MENU)]
-        if view.profile.flow(inc.flow).head_decision and inc.status in {
-            Status.NEW,
-            Status.RETURNED,
-        }:
-            route.append(button(texts.BTN_TO_HEAD, Act.TO_HEAD))
+    route = []
+    if Move.ASSIGN in moves:
+        route.append(button(texts.BTN_ASSIGN, Act.ASSIGN_MENU))
+    if Move.SEND_TO_HEAD in moves:
+        route.append(button(texts.BTN_TO_HEAD, Act.TO_HEAD))
+    if route:
         rows.append(route)
-        rows.append(
-            [
-                button(texts.BTN_NOT_SUBJECT, Act.NOT_SUBJECT),
-                button(texts.BTN_EXTERNAL, Act.EXTERNAL),
-            ]
-        )
+    outside = []
+    if Move.NOT_SUBJECT in moves:
+        outside.append(button(texts.BTN_NOT_SUBJECT, Act.NOT_SUBJECT))
+    if Move.PASS_EXTERNAL in moves:
+        outside.append(button(texts.BTN_EXTERNAL, Act.EXTERNAL))
+    if outside:
+        rows.append(outside)
+    if Move.LINK_REPEAT in moves and inc.status is Status.NEW:
         for earlier in view.repeats[:3]:
             if earlier.id is not None and earlier.id not in inc.linked_ids:
                 rows.append(
@@ -382,33 +364,21 @@ def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
                         )
                     ]
                 )
-        if inc.status is Status.NEW:
-            rows.append([button(texts.BTN_DETECTED, Act.DETECTED)])
-    if roles & HEADS and inc.status is Status.AWAITING_DECISION:
+    if Move.SET_DETECTED in moves:
+        rows.append([button(texts.BTN_DETECTED, Act.DETECTED)])
+    if Move.HEAD_DECIDE in moves:
         rows.append([button(texts.BTN_DECIDE, Act.HEAD_MENU)])
+    if Move.HEAD_NO_REACTION in moves:
         rows.append([button(texts.BTN_NO_REACTION, Act.NO_REACTION)])
-    if roles & {Role.EXECUTOR, Role.DEPARTMENT_LEAD} and inc.status in {
-        Status.ASSIGNED,
-        Status.IN_WORK,
-    }:
-        mine = [
-            a
-            for a in inc.assignments
-            if a.state is not AssignmentState.RETURNED
-            and (a.executor_id == view.viewer.id or (a.department_id == view.viewer.department_id))
-        ]
-        if mine:
-            a = mine[0]
-            row = []
-            if a.state is AssignmentState.PENDING and (
-                Role.EXECUTOR in roles or a.executor_id is None
-            ):
-                row.append(button(texts.BTN_ACCEPT, Act.ACCEPT))
-            can_return = view.profile.competence_return_by in roles or Role.DEPARTMENT_LEAD in roles
-            if can_return and a.state in {AssignmentState.PENDING, AssignmentState.ACCEPTED}:
-                row.append(button(texts.BTN_NOT_OURS, Act.RETURN))
-            if row:
-                rows.append(row)
+    share = []
+    if Move.ACCEPT in moves:
+        share.append(button(texts.BTN_ACCEPT, Act.ACCEPT))
+    if Move.CONFIRM_COMPETENCE in moves:
+        share.append(button(texts.BTN_OURS, Act.OURS))
+    if Move.RETURN in moves:
+        share.append(button(texts.BTN_NOT_OURS, Act.RETURN))
+    if share:
+        rows.append(share)
     rows.extend(_answer_rows(view, button))
     for row in rows:
         kb.row(*row)

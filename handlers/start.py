@@ -66,18 +66,22 @@ def make_router() -> Router:
             department = f", отдел «{dep.name}»" if dep else ""
         await message.answer(
             texts.JOINED.format(
-                name=joined.full_name, role=role_names(joined.roles), department=department
+                name=joined.full_name,
+                role=role_names(joined.roles, services.profile),
+                department=department,
             )
         )
 
     @router.message(CommandStart())
-    async def on_start(message: Message, member: StaffMember | None) -> None:
+    async def on_start(message: Message, member: StaffMember | None, services: Services) -> None:
         if member is None:
             await message.answer(texts.NOT_ON_STAFF)
             return
         await message.answer(
             texts.GREETING.format(
-                name=member.full_name, roles=role_names(member.roles), hint=_hint(member)
+                name=member.full_name,
+                roles=role_names(member.roles, services.profile),
+                hint=_hint(member),
             )
         )
 

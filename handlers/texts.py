@@ -31,6 +31,10 @@ NOT_ON_STAFF = (
 )
 NOT_ALLOWED = "Это действие вам недоступно."
 NOT_YOURS = "Это сообщение назначено не вам."
+NOT_IN_ACT = "Этого шага нет в регламенте вашей организации."
+HEAD_DECIDES_FIRST = (
+    "Сначала решение главы ({clause}): нажмите «👤 Главе на решение», исполнителя назовёт глава."
+)
 STALE = "Карточка устарела: сообщение уже изменилось. Показываю актуальную."
 ALREADY_DONE = "Уже сделано: {who}."
 ALREADY_DONE_UNKNOWN = "Это уже сделано."
@@ -114,6 +118,7 @@ TIMERS: Final = {
     "revision": "доработать проект",
     "publication": "опубликовать ответ",
     "answer": "ответ опубликован (общий срок)",
+    "structure_total": "ответ ответственной структуры (её время)",
     "final_after_intermediate": "окончательный ответ после промежуточного",
     "joint_part": "часть совместного ответа",
 }
@@ -143,6 +148,7 @@ CARD_STATUS = "Статус: {status}"
 CARD_DEADLINE = "⏰ {what}: до {due} (осталось {left}) — {clause}"
 CARD_DEADLINE_OVERDUE = "🔴 {what}: срок {due} истёк {ago} назад — {clause}"
 CARD_DEADLINE_PAUSED = "⏸ {what}: срок приостановлен — {clause}"
+CARD_DEADLINE_UNSET = "⏱ {what}: срок устанавливает куратор — {clause}"
 CARD_DEPARTMENTS = "Исполнители: {departments}"
 CARD_REPEATS = "🔁 Повторное: связано с №{numbers}"
 CARD_FLAGS = "⚠️ Возможно, не подлежит ответу: {flags} (решает куратор)"
@@ -168,6 +174,8 @@ BTN_REPEAT = "🔁 Связать с №{number}"
 BTN_DETECTED = "🕘 Время выявления"
 BTN_ACCEPT = "✅ Принять"
 BTN_NOT_OURS = "↩️ Не наша компетенция"
+BTN_OURS = "✅ Наша компетенция"
+BTN_SET_DEADLINE = "⏱ Срок: {what}"
 BTN_DECIDE = "➡️ Выбрать исполнителя"
 BTN_NO_REACTION = "⛔ Не требует реагирования"
 BTN_BACK = "⬅️ Назад"
@@ -205,6 +213,13 @@ SENT_TO_HEAD = "Передано главе на решение."
 ACCEPTED = "Принято в работу."
 RETURNED_OK = "Возвращено куратору."
 RETURNED_LATE = "Возвращено куратору с опозданием: окно в {window} истекло, это записано."
+CONFIRMED_OURS = "Записано: сообщение в компетенции отдела, окно возврата закрыто."
+ASK_DEADLINE = (
+    "Срок «{what}» ({clause}). Сейчас: {current}. "
+    "Напишите новый срок: ДД.ММ.ГГГГ ЧЧ:ММ или ЧЧ:ММ (сегодня)."
+)
+BAD_DEADLINE = "Не понял время или оно уже прошло. Пример: 25.11.2026 15:00"
+DEADLINE_SET = "Срок «{what}» установлен: {due}."
 MARKED_NOT_SUBJECT = "Отмечено: не подлежит ответу."
 PASSED_EXTERNAL = "Передано внешнему куратору."
 NO_REACTION_OK = "Записано: реагирование не требуется."
@@ -239,8 +254,35 @@ REMINDER_LATE = (
 )
 BREACH = (
     "🔴 Нарушен срок, сообщение №{number}: {what} — срок истёк {due} — {clause}. "
-    "Ответственный: {holder}."
+    "Ответственные: {holders}."
 )
+NOBODY = "нет никого на месте"
+ALERTS: Final = {
+    "not_subject": (
+        "🚫 Сообщение №{number} не подлежит ответу по существу ({clause}): {reason}. "
+        "Передайте его Куратору незамедлительно."
+    ),
+    "passed_external": (
+        "↗️ Сообщение №{number} не относится к компетенции администрации ({clause}): "
+        "{reason}. Верните его Куратору незамедлительно."
+    ),
+    "publication_failed": (
+        "⚠️ Ответ на сообщение №{number} не удаётся разместить ({clause}): {reason}. "
+        "Сообщите Куратору незамедлительно."
+    ),
+}
+ALERTS_TO_EXTERNAL: Final = {
+    "not_subject": (
+        "🚫 Сообщение №{number} не подлежит ответу по существу ({clause}): {reason}.\n{summary}"
+    ),
+    "passed_external": (
+        "↗️ Сообщение №{number} не относится к компетенции администрации ({clause}): "
+        "{reason}.\n{summary}"
+    ),
+    "publication_failed": (
+        "⚠️ Ответ на сообщение №{number} не удаётся разместить ({clause}): {reason}."
+    ),
+}
 BLOCKED_NOTICE = (
     "⚠️ {name} заблокировал(а) бота: сообщения ему не доходят. "
     "Назначьте замещающего или попросите разблокировать бота."
@@ -307,6 +349,9 @@ WARNINGS: Final = {
     "no_measures": (
         "нет принятых мер, этапов и сроков или мотивированного отказа со ссылкой на нормы"
     ),
+    "no_progress": (
+        "это повторное сообщение: ответ должен сообщать о принятых мерах или о ходе решения"
+    ),
 }
 REACTIONS: Final = {
     "satisfied": "👍 доволен",
@@ -330,6 +375,7 @@ BTN_PUBLISHED_PRIVATE = "✉️ Ответил в личные сообщени�
 BTN_PUBLISHED_GENERAL = "🌐 Опубликовано и на официальной странице"
 BTN_CANT_PUBLISH = "⚠️ Не удаётся опубликовать"
 BTN_AUTHOR_REPLIED = "💬 Автор ответил"
+BTN_AUTHOR_SILENT = "🔕 Автор не ответил — закрыть"
 BTN_CONVERT = "📄 В обращение по 59-ФЗ"
 CARD_DRAFT = "✍️ Проект ({kind}, редакция {revision}): «{text}»"
 CARD_DRAFT_OPEN = "✍️ Готовится проект ({kind}): {chars} символов, вложений: {files}"
@@ -337,6 +383,7 @@ CARD_PROMISED = "Окончательный ответ обещан к {date}"
 CARD_REVISION_REASON = "↩️ Возвращено на доработку: {reason}"
 CARD_STEP = "Согласует сейчас: {role}"
 CARD_PUBLISHED = "📢 Опубликовано {moment}: {where}"
+CARD_SENT_PRIVATE = "✉️ Отправлено автору в личные сообщения {moment}: {where}"
 CARD_OUTCOME = "Итог: {outcome}"
 CARD_REACTION = "Реакция автора: {reaction}"
 CARD_PARTS = "🧩 Части совместного ответа: {ready} из {total}"
@@ -376,6 +423,11 @@ AUTHOR_REPLY_OK = "Ответ автора записан, срок снова �
 ASK_CONVERT_REASON = "Почему сообщение переводится в обращение по 59-ФЗ?"
 CONVERTED_OK = "Переведено в обращение по 59-ФЗ."
 REACTION_OK = "Реакция автора записана."
+AUTHOR_SILENT_OK = "Закрыто: автор не ответил на запрос уточнения."
+PROMISE_TOO_LATE = (
+    "Окончательный ответ — не позднее {date} ({clause}: 7 рабочих дней со дня "
+    "промежуточного ответа). Напишите дату не позже этой:"
+)
 NOT_YOUR_STEP = "Сейчас согласует: {role}."
 PARTS_MISSING = "Ещё не все части совместного ответа получены."
 KIND_NOT_ALLOWED = "Такой вид ответа здесь недоступен."
@@ -429,9 +481,12 @@ REPORT_ANSWERS = (
 REPORT_OTHER = (
     "Не подлежат ответу — {not_subject}; закрыто без ответа — {closed}; повторных — {repeated}"
 )
-REPORT_TIMES = (
-    "Время до ответа в рабочих часах: медиана {median}, 90-й процентиль {p90} (ответов: {count})"
-)
+REPORT_TIMES = "Время до ответа {unit}: медиана {median}, 90-й процентиль {p90} (ответов: {count})"
+REPORT_TIME_UNITS: Final = {
+    "working": "в рабочих часах",
+    "calendar": "в часах (календарных)",
+    "every_day": "в рабочих часах (выходные — тоже)",
+}
 REPORT_TIMES_NONE = "Время до ответа: ответов за период нет"
 REPORT_TOPICS = "<b>По темам:</b>"
 REPORT_TOPIC_GROUP = "• {group} — {count}"

@@ -267,6 +267,8 @@ class TimerRow(Base):
     """Whether the last pause is still running; kept in step with `timer_pauses`."""
     remind_at: Mapped[datetime | None]
     """When the sweep next looks at the timer (a reminder, or the breach); None when done."""
+    window: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """A window, not a deadline: never a breach by itself, only its action done late."""
 
 
 # Partial indexes: SQLite uses one only when the query repeats its WHERE terms as written, so

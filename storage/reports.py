@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy import (
     distinct,
     exists,
     extract,
+    false,
     func,
     insert,
     or_,
@@ -123,19 +125,31 @@ def _first_answer(incident_id: Any) -> Any:
     )
 
 
-def _late(incident_id: Any, now: datetime) -> Any:
-    """The total deadline (the `answer` timer) ran out before the answer, or by now."""
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _total_name(total: str) -> Any:
+    """The overall deadline's timer name as SQL: the shipped profiles' `answer` written as the
+    partial index ix_timers_answer has it (SQLite uses the index only for the same literal);
+    another name as a plain literal, checked to be a timer name."""
+    if not _NAME.match(total):
+        raise ValueError(f"not a timer name: {total!r}")
+    return text(f"'{total}'")
+
+
+def _late(incident_id: Any, now: datetime, total: str = "answer") -> Any:
+    """The overall deadline (the flow's `total` timer) ran out before the answer, or by now."""
     t = aliased(TimerRow)
     return case(
         (
             exists().where(
                 t.incident_id == incident_id,
-                t.name == text("'answer'"),  # as written in ix_timers_answer
+                t.name == _total_name(total),
                 t.due_at.isnot(None),
                 or_(
                     t.breached_at.isnot(None),
                     t.stopped_at > t.due_at,
-                    and_(t.stopped_at.is_(None), t.due_at < now),
+                    and_(t.stopped_at.is_(None), t.paused == false(), t.due_at < now),
                 ),
             ),
             1,
@@ -149,15 +163,21 @@ def _repeated(incident_id: Any) -> Any:
 
 
 def _breached(start: datetime, end: datetime, now: datetime) -> ColumnElement[bool]:
-    """Due in [start, end) and not done by the due moment (stopped later, or still open)."""
+    """Due in [start, end) and not done by the due moment (stopped later, or still open and
+    running); a window only when its action came late (`breached_at`)."""
     t = TimerRow
     return and_(
         t.due_at >= start,
         t.due_at < end,
         or_(
             t.breached_at.isnot(None),
-            t.stopped_at > t.due_at,
-            and_(t.stopped_at.is_(None), t.due_at < now),
+            and_(t.window == false(), t.stopped_at > t.due_at),
+            and_(
+                t.window == false(),
+                t.stopped_at.is_(None),
+                t.paused == false(),
+                t.due_at < now,
+            ),
         ),
     )
 
@@ -166,12 +186,12 @@ _ON_TIME, _LATE, _WAITING, _OVERDUE, _NOT_SUBJECT, _CLOSED = range(6)
 """An incident's class, as the queries number it."""
 
 
-def _kind(now: datetime) -> Any:
+def _kind(now: datetime, total: str = "answer") -> Any:
     """An incident's class by where it stands now: answered on time or late, open or overdue,
     not subject, closed otherwise. A small integer: the aggregates group by one integer code
     per row (SQLite groups by sorting, and one integer sorts faster than several columns)."""
     i = IncidentRow
-    late = _late(i.id, now) == 1
+    late = _late(i.id, now, total) == 1
     answered = or_(
         i.outcome.in_(_ANSWERED_OUTCOMES),
         i.status.in_(_ANSWERED_STATUSES),
@@ -229,6 +249,8 @@ class SqlReportRepository:
 
     session: AsyncSession
     _tuned: bool = False
+    total: str = "answer"
+    """The profile's overall deadline timer (`Flow.total`): an answer after it is late."""
 
     async def _analytic(self) -> None:
         """PostgreSQL's JIT compiles these queries for longer than they run (their per-incident
@@ -344,7 +366,7 @@ class SqlReportRepository:
         i = IncidentRow
         a = aliased(AssignmentRow)
         earlier = aliased(AssignmentRow)
-        kind = _kind(now)
+        kind = _kind(now, self.total)
         first = case(
             (a.id.is_(None), 1),
             (
@@ -390,7 +412,7 @@ class SqlReportRepository:
         """`cohort`'s totals alone: the same classes, one row per incident, no departments."""
         await self._analytic()
         classes = (
-            select((_kind(now) * 2 + _repeated(IncidentRow.id)).label("code"))
+            select((_kind(now, self.total) * 2 + _repeated(IncidentRow.id)).label("code"))
             .where(_detected_in(start, end))
             .subquery("classes")
         )
@@ -624,7 +646,7 @@ class SqlReportRepository:
         t = aliased(TimerRow)
         answer_due = (
             select(func.max(t.due_at))
-            .where(t.incident_id == i.id, t.name == "answer")
+            .where(t.incident_id == i.id, t.name == self.total)
             .scalar_subquery()
         )
         rows = await self.session.execute(
@@ -642,7 +664,7 @@ class SqlReportRepository:
                 i.reaction,
                 _first_answer(i.id),
                 answer_due,
-                _late(i.id, now),
+                _late(i.id, now, self.total),
                 _repeated(i.id),
             )
             .join(IncidentSourceRow, IncidentSourceRow.incident_id == i.id)
@@ -687,11 +709,12 @@ class SqlReportQueries:
     and releases the GIL while it works; PostgreSQL serves each on its own backend."""
 
     sessions: async_sessionmaker[AsyncSession]
+    total: str = "answer"
 
     async def _on_own(self, read: Callable[[SqlReportRepository], Awaitable[_T]]) -> _T:
         async with self.sessions() as session:
             try:
-                return await read(SqlReportRepository(session))
+                return await read(SqlReportRepository(session, total=self.total))
             finally:
                 await session.rollback()
 

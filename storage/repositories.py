@@ -111,7 +111,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "importance": tags.importance.value,
         "outcome": incident.outcome.value if incident.outcome else None,
         "reaction": incident.reaction.value if incident.reaction else None,
-        "extra_clauses": dict(incident.extra_clauses),
+        "extra_clauses": dict(incident.clauses),
     }
 
 
@@ -664,7 +664,7 @@ class SqlIncidentRepository:
                 ),
                 outcome=Outcome(row.outcome) if row.outcome else None,
                 reaction=Reaction(row.reaction) if row.reaction else None,
-                extra_clauses=dict(row.extra_clauses),
+                clauses=dict(row.extra_clauses),
             )
         for a in assignments:
             result[a.incident_id].assignments.append(_assignment(a))
@@ -1002,6 +1002,7 @@ def _timer_values(t: Timer) -> dict[str, Any]:
         "breached_at": t.breached_at,
         "paused": t.is_paused,
         "remind_at": t.remind_at,
+        "window": t.window,
     }
 
 
@@ -1021,6 +1022,7 @@ def _timer(row: TimerRow, pauses: Sequence[TimerPause]) -> Timer:
         stopped_at=row.stopped_at,
         breached_at=row.breached_at,
         remind_at=row.remind_at,
+        window=row.window,
     )
 
 
@@ -1066,6 +1068,17 @@ class SqlTimerRepository:
         rows = await self.session.scalars(
             select(TimerRow)
             .where(TimerRow.incident_id == incident_id, TimerRow.stopped_at.is_(None))
+            .order_by(TimerRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return await self._with_pauses(rows.all())
+
+    async def for_incident(self, incident_id: int) -> Sequence[Timer]:
+        """Open and stopped: a window that closed by its time is found late by the action
+        after it."""
+        rows = await self.session.scalars(
+            select(TimerRow)
+            .where(TimerRow.incident_id == incident_id)
             .order_by(TimerRow.id)
             .execution_options(populate_existing=True)
         )

@@ -86,8 +86,10 @@ class _Incidents:
         assert incident.id is not None
         current = self.uow.data.incidents[incident.id]
         committed = self.uow.store.incidents.get(incident.id, current)
-        if committed.version != current.version:
-            current = committed
+        written = self.__dict__.setdefault("_written", set())
+        if committed.version != current.version and incident.id not in written:
+            current = committed  # another unit of work committed meanwhile
+        written.add(incident.id)
         if current.version != expected_version:
             last = current.history[-1].actor_id if current.history else None
             raise StaleVersion(expected_version, current.version, last)
@@ -248,6 +250,11 @@ class _Timers:
             copy.deepcopy(t)
             for t in self.uow.data.timers.values()
             if t.incident_id == incident_id and t.is_open
+        ]
+
+    async def for_incident(self, incident_id: int) -> Sequence[Timer]:
+        return [
+            copy.deepcopy(t) for t in self.uow.data.timers.values() if t.incident_id == incident_id
         ]
 
     async def to_remind(self, now: datetime, limit: int = 100) -> Sequence[Timer]:

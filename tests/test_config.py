@@ -42,6 +42,41 @@ def test_the_example_config_is_valid() -> None:
     assert settings.calendar.week()[4] == ((540, 780), (840, 1005))
 
 
+def test_days_off_hours_default_to_the_most_common_weekday_schedule(tmp_path: Path) -> None:
+    # MINIMAL names only Monday; Tuesday..Friday keep the default day, like Monday.
+    settings = load_settings(write(tmp_path, MINIMAL))
+    assert settings.calendar.days_off_hours is None
+    assert settings.calendar.days_off_schedule() == ((540, 780), (840, 1080))
+    # Tuesday and Friday share 10:00-14:00: it beats Monday and Thursday (Wednesday is off).
+    text = MINIMAL.replace(
+        'mon = ["09:00-13:00", "14:00-18:00"]',
+        'mon = ["08:00-17:00"]\ntue = ["10:00-14:00"]\nwed = []\nthu = ["14:00-18:00", "10:00-13:00"]\n'
+        'fri = ["10:00-14:00"]',
+    )
+    calendar = load_settings(write(tmp_path, text)).calendar
+    assert calendar.days_off_schedule() == ((600, 840),)
+    # A tie: the earliest weekday's schedule.
+    tie = MINIMAL.replace(
+        'mon = ["09:00-13:00", "14:00-18:00"]',
+        'mon = ["08:00-12:00"]\ntue = ["10:00-14:00"]\nwed = ["10:00-14:00"]\n'
+        'thu = ["08:00-12:00"]\nfri = ["09:00-15:00"]',
+    )
+    assert load_settings(write(tmp_path, tie)).calendar.days_off_schedule() == ((480, 720),)
+    # No working weekday at all: the first non-empty day of the week.
+    weekend = MINIMAL.replace(
+        'mon = ["09:00-13:00", "14:00-18:00"]',
+        'mon = []\ntue = []\nwed = []\nthu = []\nfri = []\nsat = ["10:00-15:00"]\n'
+        'sun = ["11:00-12:00"]',
+    )
+    assert load_settings(write(tmp_path, weekend)).calendar.days_off_schedule() == ((600, 900),)
+
+
+def test_days_off_hours_when_set_are_used_sorted(tmp_path: Path) -> None:
+    text = MINIMAL + 'days_off_hours = ["15:00-19:00", "10:00-14:00"]\n'
+    calendar = load_settings(write(tmp_path, text)).calendar
+    assert calendar.days_off_schedule() == ((600, 840), (900, 1140))
+
+
 def test_extra_workdays_name_the_weekday_they_follow(tmp_path: Path) -> None:
     text = (
         MINIMAL
@@ -61,6 +96,9 @@ def test_extra_workdays_name_the_weekday_they_follow(tmp_path: Path) -> None:
         ('thu = ["09:00-13:00", "12:00-14:00"]\n', "calendar.thu"),
         ('extra_workdays = ["26.12.2026"]\n', "calendar.extra_workdays"),
         ('extra_days_off = ["tomorrow"]\n', "calendar.extra_days_off[0]"),
+        ('days_off_hours = ["9-13"]\n', "calendar.days_off_hours"),
+        ('days_off_hours = ["09:00-13:00", "12:00-18:00"]\n', "calendar.days_off_hours"),
+        ("days_off_hours = []\n", "calendar.days_off_hours"),
         ("preholiday_shortening_minutes = -5\n", "calendar.preholiday_shortening_minutes"),
         ('\n[profiles.x]\ntitle = "X"\n', "profiles.x.flows"),
         ('\n[telegram]\nmode = "webhook"\n', "telegram"),

@@ -183,7 +183,10 @@ def test_barnaul_takes_the_monitoring_systems_deadline(
     )
     got = dues(doc)
     assert got["answer"] == "2026-11-24T17:00:00+03:00"
-    assert got["draft"] == "2026-11-24T16:00:00+03:00"
+    # п. 4: the department prepares the answer by the monitoring system's deadline until the
+    # controller sets an earlier one (п. 5, 6).
+    assert got["draft"] == "2026-11-24T17:00:00+03:00"
+    assert {t["name"]: t["settable"] for t in doc["timers"]}["draft"] is True
     assert {t["name"]: t["external"] for t in doc["timers"]}["answer"] is True
     assert dues(deadlines(capsys, cfg, "--detected", "2026-11-24T10:00:00+03:00"))["answer"] is None
 
@@ -221,7 +224,13 @@ def test_gulkevichi_flows_start_their_clocks_at_the_heads_decision_and_receipt(
     assert doc["flow"] == flow
     assert timers["route"]["start"] == "head_decided" and timers["route"]["length"] == "2h"
     assert timers["answer"]["length"] == ("2d" if flow == "accounts" else "8h")
-    assert all(t["due"] is None for t in doc["timers"])
+    if flow == "accounts":  # 3.1.5: the structure's two days run from its receipt
+        assert all(t["due"] is None for t in doc["timers"])
+    else:  # 3.2.6: 8 working hours from the administration's receipt (Tue 10:00 → Wed 10:00)
+        assert timers["answer"]["due"] == "2026-11-25T10:00:00+03:00"
+        assert timers["answer"]["starts"] == ["detected"]
+        assert timers["structure_total"]["starts"] == ["assigned"]  # 3.2.5: its receipt
+        assert all(t["due"] is None for t in doc["timers"] if t["name"] != "answer")
 
 
 def test_gulkevichi_emergencies_run_on_days_off(
@@ -233,7 +242,15 @@ def test_gulkevichi_emergencies_run_on_days_off(
         capsys, cfg, "--detected", "2026-11-24T10:00:00+03:00", "--importance", "significant"
     )
     assert {t["clock"] for t in ordinary["timers"]} == {"working"}
-    assert {t["clock"] for t in urgent["timers"]} == {"calendar"}
+    # 3.10: days off are worked with the usual hours; 3.3's 7 working days stay working days.
+    assert {t["name"]: t["clock"] for t in urgent["timers"]} == {
+        "route": "every_day",
+        "draft": "every_day",
+        "clarification": "every_day",
+        "revision": "every_day",
+        "answer": "every_day",
+        "final_after_intermediate": "working",
+    }
 
 
 def test_a_year_without_a_decree_is_said_loudly(
@@ -275,4 +292,7 @@ def test_text_output_lists_every_timer_with_its_clause(
     ):
         assert name in out
     assert "answer                     п. 8         2026-11-24T10:00:00+03:00" in out
-    assert "starts at intermediate_published, 7d working" in out
+    assert "starts at published.intermediate, 7d working" in out
+    # Every timer says its clock, and a window says it is no deadline to act.
+    assert out.count("[clock working") == 9
+    assert "competence_return" in out and "window: no breach by itself" in out

@@ -16,6 +16,7 @@ from domain.incident import (
     Status,
     allowed_actions,
 )
+from domain.profiles import shipped_profile
 from domain.roles import Role
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -54,7 +55,25 @@ def test_every_forbidden_transition_is_refused_and_changes_nothing(
     assert incident.history == []
 
 
-@pytest.mark.parametrize("action", list(TRANSITIONS))
+FIXED_ROLES = [a for a, t in TRANSITIONS.items() if t.roles]
+BY_PROFILE = [a for a, t in TRANSITIONS.items() if not t.roles]
+
+
+def test_approvals_and_publications_are_the_profiles_to_give() -> None:
+    """Who approves or publishes is the profile's (its chain, its publisher): the rulebook
+    checks it, the table names no role for it."""
+    assert set(BY_PROFILE) == {
+        Action.APPROVE_STEP,
+        Action.APPROVE,
+        Action.REQUEST_REVISION,
+        Action.PUBLISH_FINAL,
+        Action.PUBLISH_INTERMEDIATE,
+        Action.PUBLISH_CLARIFICATION,
+        Action.PUBLICATION_FAILED,
+    }
+
+
+@pytest.mark.parametrize("action", FIXED_ROLES)
 def test_every_transition_refuses_roles_it_does_not_name(action: Action) -> None:
     transition = TRANSITIONS[action]
     others = ALL_ROLES - transition.roles
@@ -71,7 +90,7 @@ def test_every_allowed_transition_moves_and_appends_one_history_entry(action: Ac
     transition = TRANSITIONS[action]
     for source in transition.sources:
         incident = make(source)
-        role = sorted(transition.roles)[0]
+        role = sorted(transition.roles)[0] if transition.roles else Role.CURATOR
         entry = incident.apply(action, actor(role), T0 + timedelta(minutes=5), payload={"why": "x"})
         expected = source if transition.target is None else transition.target
         assert incident.status is expected
@@ -84,15 +103,17 @@ def test_every_allowed_transition_moves_and_appends_one_history_entry(action: Ac
 
 def test_history_entry_cites_the_profile_clause() -> None:
     incident = make(Status.UNDER_APPROVAL)
+    incident.clauses = dict(shipped_profile("lipetsk").clauses)
     entry = incident.apply(Action.APPROVE, actor(Role.CURATOR), T0)
     assert entry.clause == "п. 10"
     bor = make(Status.UNDER_APPROVAL, profile="bor")
+    bor.clauses = dict(shipped_profile("bor").clauses)
     assert bor.apply(Action.APPROVE, actor(Role.HEAD), T0).clause == "п. 9"
 
 
 def test_configured_profile_clause_overrides_the_table() -> None:
     incident = make(Status.UNDER_APPROVAL, profile="custom")
-    incident.extra_clauses = {Action.APPROVE: "ст. 4.2"}
+    incident.clauses = {Action.APPROVE: "ст. 4.2"}
     assert incident.apply(Action.APPROVE, actor(Role.HEAD), T0).clause == "ст. 4.2"
 
 

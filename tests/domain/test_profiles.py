@@ -10,6 +10,7 @@ from domain.profiles import (
     SHIPPED,
     Holder,
     TimerStart,
+    Trigger,
     build_profile,
     load_shipped,
     shipped_profile,
@@ -32,7 +33,7 @@ def test_lipetsk_follows_decree_203() -> None:
     t = flow.timers
     assert (t["route"].length, t["route"].start, t["route"].clause) == (
         Duration(30),
-        TimerStart.DETECTED,
+        (Trigger(TimerStart.DETECTED),),
         "п. 6",
     )
     assert (t["answer"].length, t["answer"].clause) == (Duration(9 * 60), "п. 8")
@@ -133,7 +134,7 @@ def test_a_profile_can_extend_a_shipped_one() -> None:
         ),
         (
             lambda d: d["flows"]["main"]["timers"]["answer"].update(start="lunch"),
-            "profiles.sixth.flows.main.timers.answer.start",
+            "profiles.sixth.flows.main.timers.answer.start[0]",
         ),
         (
             lambda d: d["flows"]["main"]["timers"]["answer"].update(start="head_decided"),

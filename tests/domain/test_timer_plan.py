@@ -11,7 +11,7 @@ from domain.incident import Action, Actor, Incident, Source, Status
 from domain.profiles import shipped_profile
 from domain.roles import Role
 from domain.timeline import Rulers
-from domain.timer_plan import Context, TimerPlanner, next_due
+from domain.timer_plan import Context, TimerPlanner, next_due, received
 from domain.timers import Timer
 from domain.worktime import CalendarTime, WorkingTime
 
@@ -21,6 +21,9 @@ FRI = ((540, 780), (840, 1005))
 RULERS = Rulers(
     working=WorkingTime(MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts()),
     calendar=CalendarTime(MSK),
+    every_day=WorkingTime(
+        MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts(), days_off_schedule=DAY
+    ),
 )
 CURATOR = Actor(1, frozenset({Role.CURATOR}))
 EXECUTOR = Actor(2, frozenset({Role.EXECUTOR}))
@@ -66,7 +69,7 @@ def test_assignment_stops_routing_and_starts_the_executors_clocks() -> None:
     inc = incident()
     live = opened(planner.on_detect(inc, Context()).start)
     inc.apply(Action.ASSIGN, CURATOR, at("2026-11-23 09:10"))
-    ctx = Context(assignments=[(5, 2)])
+    ctx = Context(assignments=[(5, 2)], writer_id=2)
     plan = planner.on_action(inc, Action.ASSIGN, at("2026-11-23 09:10"), ctx, live)
     assert [t.name for t in plan.stop] == ["route"]
     started = by_name(plan.start)
@@ -82,8 +85,12 @@ def test_a_joint_assignment_gives_every_department_its_part_timer() -> None:
     inc = incident(detected="2026-11-24 10:00")
     live = opened(planner.on_detect(inc, Context()).start)
     inc.apply(Action.ASSIGN, CURATOR, at("2026-11-24 10:20"))
-    plan = planner.on_action(
-        inc, Action.ASSIGN, at("2026-11-24 10:20"), Context(assignments=[(5, 2), (6, 3)]), live
+    plan = planner.on_events(
+        inc,
+        received([5, 6], joint=True),
+        at("2026-11-24 10:20"),
+        Context(assignments=[(5, 2), (6, 3)], writer_id=3),
+        live,
     )
     parts = [t for t in plan.start if t.name == "joint_part"]
     assert [(t.assignment_id, t.holder_id, t.due_at) for t in parts] == [
@@ -104,7 +111,8 @@ def test_a_clarification_pauses_the_answer_clock_and_the_reply_resumes_it() -> N
         inc, Action.PUBLISH_CLARIFICATION, at("2026-11-24 12:00"), Context(), answer
     )
     frozen = by_name(paused.change)["answer"]
-    assert frozen.due_at is None and frozen.is_paused
+    assert frozen.is_paused and frozen.remind_at is None
+    assert frozen.due_at == at("2026-11-25 11:00")  # kept: the pause moves it on resume
     inc.apply(Action.AUTHOR_REPLIED, CURATOR, at("2026-11-25 12:00"))
     resumed = planner.on_action(
         inc, Action.AUTHOR_REPLIED, at("2026-11-25 12:00"), Context(), [frozen]

@@ -52,6 +52,8 @@ class Org:
     shortening: int
     days_off: frozenset[date]
     workdays: dict[date, int]
+    days_off_schedule: tuple[tuple[int, int], ...] | None = None
+    """The `every_day` clock: a day without working time is worked with these hours."""
     _days: dict[int, list[bool]] = field(default_factory=dict)
 
     def engine(self) -> WorkingTime:
@@ -62,6 +64,7 @@ class Org:
             extra_days_off=self.days_off,
             extra_workdays=self.workdays,
             preholiday_shortening_minutes=self.shortening,
+            days_off_schedule=self.days_off_schedule,
         )
 
     def facts(self, year: int) -> YearFacts | None:
@@ -69,7 +72,12 @@ class Org:
 
     def day(self, ordinal: int) -> list[bool]:
         if ordinal not in self._days:
-            self._days[ordinal] = self._compute(date.fromordinal(ordinal))
+            slots = self._compute(date.fromordinal(ordinal))
+            if not any(slots) and self.days_off_schedule:
+                for start, end in self.days_off_schedule:
+                    for minute in range(start, end):
+                        slots[minute] = True
+            self._days[ordinal] = slots
         return self._days[ordinal]
 
     def _compute(self, day: date) -> list[bool]:
@@ -174,7 +182,7 @@ def day_schedules(draw: st.DrawFn) -> tuple[tuple[int, int], ...]:
 
 
 @st.composite
-def orgs(draw: st.DrawFn, around: int) -> Org:
+def orgs(draw: st.DrawFn, around: int, every_day: bool = False) -> Org:
     week = tuple(draw(day_schedules()) for _ in range(7))
     assume(sum(e - s for day in week for s, e in day) >= 120)
     near = st.integers(-3, 25).map(lambda k: date.fromordinal(around + k))
@@ -187,15 +195,17 @@ def orgs(draw: st.DrawFn, around: int) -> Org:
         shortening=draw(st.sampled_from([0, 60, 60, 90, 240])),
         days_off=days_off,
         workdays=workdays,
+        days_off_schedule=draw(day_schedules().filter(bool)) if every_day else None,
     )
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[Org, int, int, list[tuple[int, int]]]:
-    """(organisation, start minute, amount in minutes, pauses) with whole-minute values."""
+def cases(draw: st.DrawFn, every_day: bool = False) -> tuple[Org, int, int, list[tuple[int, int]]]:
+    """(organisation, start minute, amount in minutes, pauses) with whole-minute values;
+    with `every_day`, the organisation has a days off schedule."""
     hot = st.sampled_from(HOT_SPOTS).map(date.toordinal)
     ordinal = draw(st.one_of(st.integers(FIRST, LAST), hot)) + draw(st.integers(0, 3))
-    org = draw(orgs(ordinal))
+    org = draw(orgs(ordinal, every_day))
     start = (ordinal - 719163) * 1440 - OFFSET + draw(st.integers(0, 1439))
     per_day = sum(e - s for day in org.week for s, e in day) // 7
     amount = draw(st.integers(1, max(1, 3 * per_day)))
@@ -281,3 +291,58 @@ def test_seconds_round_trip_exactly(
     assert deadline.microsecond == 0
     assert wt.between(begin, deadline) == timedelta(seconds=amount)
     assert wt.between(begin, deadline - timedelta(seconds=1)) == timedelta(seconds=amount - 1)
+
+
+@PROFILE
+@given(cases(every_day=True), st.integers(0, 6000))
+def test_days_off_schedule_add_and_between_agree_with_the_oracle(
+    case: tuple[Org, int, int, list[tuple[int, int]]], span: int
+) -> None:
+    org, start, amount, pauses = case
+    wt = org.engine()
+    spans = [(moment(a), moment(b)) for a, b in pauses]
+    deadline = wt.add(moment(start), timedelta(minutes=amount), spans)
+    assert minutes(deadline) == oracle_add(org, start, amount, pauses)
+    assert wt.between(moment(start), deadline, spans) == timedelta(minutes=amount)
+    result = wt.between(moment(start), moment(start + span), spans)
+    assert result == timedelta(minutes=oracle_between(org, start, start + span, pauses))
+
+
+@PROFILE
+@given(cases(every_day=True), st.integers(1, 3), st.booleans())
+def test_days_off_schedule_subtract_and_add_days_agree_with_the_oracle(
+    case: tuple[Org, int, int, list[tuple[int, int]]], days: int, with_pauses: bool
+) -> None:
+    org, start, amount, pauses = case
+    wt = org.engine()
+    back = wt.subtract(moment(start), timedelta(minutes=amount))
+    assert minutes(back) == oracle_subtract(org, start, amount)
+    pauses = pauses if with_pauses else []
+    result = wt.add_days(moment(start), days, [(moment(a), moment(b)) for a, b in pauses])
+    assert minutes(result) == oracle_add_days(org, start, days, pauses)
+
+
+@PROFILE
+@given(cases(every_day=True))
+def test_days_off_schedule_fills_exactly_the_days_without_working_time(
+    case: tuple[Org, int, int, list[tuple[int, int]]],
+) -> None:
+    org, start, _, _ = case
+    every_day = org.engine()
+    plain = WorkingTime(
+        MOSCOW,
+        org.week,
+        CALENDARS[org.calendar],
+        extra_days_off=org.days_off,
+        extra_workdays=org.workdays,
+        preholiday_shortening_minutes=org.shortening,
+    )
+    assert org.days_off_schedule
+    first = moment(start).date()
+    for offset in range(10):
+        day = first + timedelta(days=offset)
+        midnight = (day.toordinal() - 719163) * 1440 - OFFSET
+        usual = tuple(
+            (moment(midnight + a), moment(midnight + b)) for a, b in org.days_off_schedule
+        )
+        assert every_day.working_intervals(day) == (plain.working_intervals(day) or usual)

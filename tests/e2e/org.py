@@ -118,6 +118,23 @@ async def route(curator: Person, *departments: str) -> MessageView:
     )
 
 
+async def via_head(curator: Person, head: Person, department: str, shown: MessageView) -> None:
+    """Where the act makes the head's decision a step (Bor 6, Gulkevichi 3.1.1): the curator
+    sends the card to the head, who names the department."""
+    curator.press("👤 Главе на решение", message=shown)
+    decision = await card(head, "на решении у главы")
+    head.press("➡️ Выбрать исполнителя", message=decision)
+    await head.wait_for(_shows_department(department))
+    menu = await head.wait_for(_shows_department(department))
+    label = next(b for b in menu.button_labels if b.endswith(department))
+    head.press(label, message=menu)
+    await head.wait_for(_shows_label("Готово: направить (1)"))
+    head.press("Готово: направить (1)", message=decision)
+    await head.wait_for(
+        lambda m: m.message_id == decision.message_id and "на решении у главы" not in m.content
+    )
+
+
 def _shows_department(name: str) -> Callable[[MessageView], bool]:
     return lambda m: any(b.endswith(name) for b in m.button_labels)
 

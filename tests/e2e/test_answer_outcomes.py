@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Worlds
-from tests.e2e.org import card, msk, route
+from tests.e2e.org import card, msk, route, via_head
 from tests.e2e.test_answer_profiles import write_answer
 
 pytestmark = pytest.mark.e2e
@@ -42,10 +42,10 @@ async def test_barnaul_an_answer_that_cannot_be_published_is_reported(worlds: Wo
     await controller.wait_for("Почему не удаётся опубликовать")
     controller.send("Автор закрыл комментарии под постом")
     await controller.wait_for("Записано: публикация невозможна")
-    told = await controller.wait_for("не удаётся опубликовать ответ")
-    assert (
-        "Автор закрыл комментарии" in told.content and "Сообщите внешнему куратору" in told.content
-    )
+    told = await controller.wait_for("не удаётся разместить")
+    # п. 8: the Куратор is informed at once; the controller is told to do so.
+    assert "Автор закрыл комментарии" in told.content and "(п. 8)" in told.content
+    assert "Сообщите Куратору незамедлительно" in told.content
     # The answer stays approved: it can still be published another way.
     still = await controller.wait_for(
         lambda m: m.message_id == ready.message_id and "📢 Опубликовано" in m.button_labels
@@ -57,10 +57,12 @@ async def test_gulkevichi_a_message_converted_into_a_59_fz_appeal(worlds: Worlds
     org = await worlds.get("gulkevichi")
     dept = await org.department("Отдел образования")
     curator = await org.invite("куратор", "Эльвира")
+    head = await org.invite("глава", "Ярослав")
     executor = await org.invite("исполнитель", "Юлиан", dept)
     org.bot.set_clock(msk("2026-11-25 10:00"))
     curator.send("https://vk.com/wall-52_1 Прошу выдать справку о составе семьи, мой адрес ...")
     shown = await card(curator, "wall-52_1")
+    await via_head(curator, head, dept, shown)  # п. 3.1.1: the head's resolution first
     await route(curator, dept)
     await card(executor, "справку")
     convertible = await curator.wait_for(

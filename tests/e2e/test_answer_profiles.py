@@ -102,12 +102,16 @@ async def test_gulkevichi_clarification_pauses_the_clock_over_the_weekend(worlds
 
     review = await curator.wait_for(lambda m: "✅ Согласовать" in m.button_labels)
     curator.press("✅ Согласовать", message=review)
-    head_review = await head.wait_for(lambda m: "✅ Согласовать" in m.button_labels)
-    head.press("✅ Согласовать", message=head_review)
+    # п. 3.1.2: a clarification request is agreed with the curator alone, not the head.
+    await curator.wait_for(lambda m: "📢 Опубликовано" in m.button_labels)
+    assert not [m for m in head.bot_messages() if "✅ Согласовать" in m.button_labels]
     org.bot.set_clock(msk("2026-11-20 11:00"))
     await publish(curator, "https://vk.com/wall-51_1?reply=9")
     paused = await executor.wait_for(lambda m: "срок приостановлен" in m.content)
+    # 3.1.5 is the structure's own time: it stood still from the submission at 10:00; the
+    # 8 hours of 3.1.2 stand still too instead of being dropped.
     assert "ответ опубликован (общий срок): срок приостановлен — п. 3.1.5" in paused.content
+    assert "направить проект ответа: срок приостановлен — п. 3.1.2" in paused.content
 
     org.bot.set_clock(msk("2026-11-23 10:00"))  # Monday: the author answered
     replied = await curator.wait_for(lambda m: "💬 Автор ответил" in m.button_labels, since=0)
@@ -117,10 +121,10 @@ async def test_gulkevichi_clarification_pauses_the_clock_over_the_weekend(worlds
     await curator.wait_for("срок снова идёт")
     notice = await executor.wait_for("Автор ответил")
     assert "Улица Мира, дом 7" in notice.content
-    # Paused: Friday 11:00-16:45 less lunch (4 h 45 min) and Monday 09:00-10:00 (1 h) → the
-    # deadline moves from Tuesday 18:00 by 5 h 45 min of working time: Wednesday 15:45.
+    # Paused: Friday 10:00-16:45 less lunch (5 h 45 min) and Monday 09:00-10:00 (1 h) → the
+    # deadline moves from Tuesday 18:00 by 6 h 45 min of working time: Wednesday 16:45.
     resumed = await executor.wait_for(
-        lambda m: "ответ опубликован (общий срок): до 25.11.2026 15:45" in m.content
+        lambda m: "ответ опубликован (общий срок): до 25.11.2026 16:45" in m.content
     )
     assert "в работе у исполнителя" in resumed.content
 
@@ -206,28 +210,29 @@ async def test_lipetsk_joint_answer_from_two_departments(worlds: Worlds) -> None
     curator.send("https://vk.com/wall-71_1 Провал асфальта после ремонта водопровода")
     await card(curator, "wall-71_1")
     await route(curator, water, roads)
-    for person in (water_man, road_man):
-        task = await card(person, "Провал асфальта")
-        person.press("✅ Принять", message=task)
-        task_id = task.message_id
-        accepted = await person.wait_for(
-            lambda m: m.message_id == task_id and "🧩 Отправить свою часть" in m.button_labels  # noqa: B023
-        )
-        person.press("🧩 Отправить свою часть", message=accepted)
-        await person.wait_for("часть совместного ответа")
-    # Each department's part: 2 working hours (п. 14); halfway, each executor is reminded.
-    org.bot.set_clock(msk("2026-11-24 11:01"))
-    for person in (water_man, road_man):
-        ping = await person.wait_for("часть совместного ответа — до 24.11.2026 12:00")
-        assert "Напоминание" in ping.content and "п. 14" in ping.content
+    # п. 14: the curator's order. The water department has it first, with 2 hours.
+    task = await card(water_man, "Провал асфальта")
+    water_man.press("✅ Принять", message=task)
+    accepted = await water_man.wait_for(
+        lambda m: m.message_id == task.message_id and "🧩 Отправить свою часть" in m.button_labels
+    )
+    assert not [m for m in road_man.bot_messages() if "Провал асфальта" in m.content]
+    org.bot.set_clock(msk("2026-11-24 11:01"))  # halfway of the 2 working hours
+    ping = await water_man.wait_for("часть совместного ответа — до 24.11.2026 12:00")
+    assert "Напоминание" in ping.content and "п. 14" in ping.content
+    water_man.press("🧩 Отправить свою часть", message=accepted)
+    await water_man.wait_for("часть совместного ответа")
     water_man.send("Водопровод отремонтирован 23.11.2026.")
     await water_man.wait_for("Часть отправлена")
-    road_man.send("Асфальт восстановим до 30.11.2026.")
-    await road_man.wait_for("Часть отправлена")
-    # The last department in the curator's order writes the joint answer (п. 14).
-    writer = await road_man.wait_for(lambda m: "✍️ Подготовить ответ" in m.button_labels, since=0)
-    assert "Части совместного ответа: 2 из 2" in writer.content
+    # Now it reaches the roads department, the last one, which writes the joint answer with
+    # 2 hours from this moment: 11:01-13:00 and 14:00-14:01.
+    writer = await card(road_man, "Провал асфальта")
+    assert "часть совместного ответа: до 24.11.2026 14:01" in writer.content
     assert "Водопровод отремонтирован" in writer.content
+    road_man.press("✅ Принять", message=writer)
+    writer = await road_man.wait_for(
+        lambda m: m.message_id == writer.message_id and "✍️ Подготовить ответ" in m.button_labels
+    )
     await write_answer(
         road_man,
         "Окончательный ответ",

@@ -168,41 +168,43 @@ async def test_a_joint_assignment_and_a_return_within_and_after_the_window(world
     routed = await route(curator, roads, housing)
     assert f"Исполнители: {roads}, {housing}" in routed.content
 
+    # п. 14: the curator's order; the roads department has it first, with 2 hours.
     road_card = await card(road_man, "часть совместного ответа")
     assert (
         "часть совместного ответа: до 24.11.2026 12:00 (осталось 2 ч рабочего времени) — п. 14"
         in road_card.content
     )
-    house_card = await card(house_man, "часть совместного ответа")
+    assert not [m for m in house_man.bot_messages() if "Прорвало трубу" in m.content]
 
-    # Within the 30-minute window: a plain return of one part; the other department goes on.
+    # Within the 30-minute window (п. 7): a plain return of its part; the next department
+    # gets the message now, as the only one left.
     org.bot.set_clock(msk("2026-11-24 10:20"))
-    house_man.press("↩️ Не наша компетенция", message=house_card)
-    await house_man.wait_for("Почему это не ваша компетенция")
-    house_man.send("Труба на балансе водоканала, это дорожники")
-    ok = await house_man.wait_for("Возвращено куратору")
-    assert "опозданием" not in ok.content
-    notice = await curator.wait_for("возвращено отделом")
-    assert f"«{housing}»" in notice.content and "после окна" not in notice.content
-
-    # The road department's card is redrawn without the housing department.
-    road_card = await road_man.wait_for(
-        lambda m: m.message_id == road_card.message_id and f"Исполнители: {roads}\n" in m.content
-    )
-
-    # After the window: still possible, recorded as late.
-    org.bot.set_clock(msk("2026-11-24 10:45"))
     road_man.press("↩️ Не наша компетенция", message=road_card)
     await road_man.wait_for("Почему это не ваша компетенция")
-    road_man.send("Это не дорожная служба")
-    late = await road_man.wait_for("с опозданием")
+    road_man.send("Труба на балансе водоканала, это ЖКХ")
+    ok = await road_man.wait_for("Возвращено куратору")
+    assert "опозданием" not in ok.content
+    notice = await curator.wait_for("возвращено отделом")
+    assert f"«{roads}»" in notice.content and "после окна" not in notice.content
+    house_card = await card(house_man, "Прорвало трубу")
+    # Its window runs 30 minutes from the moment it reached housing: 10:50.
+    assert "вернуть, если не ваша компетенция: до 24.11.2026 10:50" in house_card.content
+
+    # After the window: still possible, recorded as late.
+    org.bot.set_clock(msk("2026-11-24 11:00"))
+    house_man.press("↩️ Не наша компетенция", message=house_card)
+    await house_man.wait_for("Почему это не ваша компетенция")
+    house_man.send("Это не ЖКХ")
+    late = await house_man.wait_for("с опозданием")
     assert "окно в 30 мин истекло" in late.content
     back = await curator.wait_for(
         lambda m: "возвращено отделом" in m.content and "после окна" in m.content
     )
-    assert f"«{roads}»" in back.content
+    assert f"«{housing}»" in back.content
     rerouted = await curator.wait_for(lambda m: "Статус: возвращено" in m.content)
-    assert "направить исполнителю: до 24.11.2026 11:15" in rerouted.content
+    # п. 6 counts from detection only; the 9 hours of п. 8 run on (Wednesday 11:00).
+    assert "направить исполнителю" not in rerouted.content
+    assert "ответ опубликован (общий срок): до 25.11.2026 11:00" in rerouted.content
 
 
 async def test_an_absent_executors_substitute_gets_the_card(worlds: Worlds) -> None:
@@ -219,9 +221,10 @@ async def test_an_absent_executors_substitute_gets_the_card(worlds: Worlds) -> N
     await route(curator, social)
     got = await card(deputy, "Не выплатили пособие")
     assert "✅ Принять" in got.button_labels
-    # Reminders go to the substitute too (п. 7: 30 minutes to return, reminded 10 before).
-    org.bot.set_clock(msk("2026-11-24 10:21"))
-    ping = await deputy.wait_for("вернуть, если не ваша компетенция — до 24.11.2026 10:30")
+    # Reminders go to the substitute too: the draft, 4 working hours before Wednesday 11:00
+    # (п. 9: Tuesday 16:00), is reminded an hour before it falls due.
+    org.bot.set_clock(msk("2026-11-24 15:01"))
+    ping = await deputy.wait_for("направить проект ответа — до 24.11.2026 16:00")
     assert "Напоминание" in ping.content
     assert not any("Не выплатили пособие" in m.content for m in absent.bot_messages())
     assert not any("Напоминание" in m.content for m in absent.bot_messages())
@@ -243,7 +246,7 @@ async def test_wrong_roles_and_stale_buttons_get_an_alert_and_change_nothing(
 
     own = executor.bot_messages()[-1]
     forged = await executor.press_data(route_button.callback_data, own).answered()
-    assert forged.text == "Это действие вам недоступно."
+    assert forged.text == "Это сообщение назначено не вам."  # nothing of it is shown
     assert forged.show_alert
     stranger.start()
     await stranger.wait_for("не зарегистрированы")

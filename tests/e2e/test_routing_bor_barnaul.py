@@ -96,7 +96,8 @@ async def test_barnaul_the_monitoring_deadline_governs_and_only_the_lead_returns
     assert "↩️ Не наша компетенция" in lead_card.button_labels
     exec_card = await card(executor, "Павловском")
     assert "↩️ Не наша компетенция" not in exec_card.button_labels
-    assert "направить проект ответа: до 24.11.2026 16:00" in exec_card.content
+    # п. 4: by the monitoring system's deadline until the controller sets an earlier one.
+    assert "направить проект ответа: до 24.11.2026 17:00" in exec_card.content
 
     lead.press("↩️ Не наша компетенция", message=lead_card)
     await lead.wait_for("Почему это не ваша компетенция")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import literal, select, update
 
+from domain.errors import AccessDenied
 from domain.incident import Source, Status
 from domain.profiles import shipped_profile
 from domain.reports import (
@@ -29,7 +30,6 @@ from domain.reports import (
 )
 from domain.roles import HEADS
 from domain.routing import Routing, RoutingSettings
-from domain.staffing import AccessDenied
 from domain.timers import NoticeKind, OutboxMessage
 from storage.engine import Database, create_engine, session_factory
 from storage.models import IncidentRow

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain import usecases
 from domain.incident import Source
 from domain.people import StaffMember
 from domain.ports import UnitOfWork
@@ -21,6 +20,7 @@ from domain.roles import Role
 from domain.timers import NoticeKind, OutboxMessage
 from storage.engine import Database
 from tests.fakes import FixedClock
+from tests.storage import steps as usecases
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=1)

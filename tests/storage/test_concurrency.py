@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain import usecases
 from domain.durations import ClockKind
 from domain.errors import StaleVersion
 from domain.incident import Action, Actor, Incident, Source, Status
@@ -16,6 +15,7 @@ from domain.roles import Role
 from domain.timers import Timer
 from storage.engine import Database
 from tests.fakes import FixedClock
+from tests.storage import steps as usecases
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, insert, select
 
 from bot.config import Settings
 from bot.db_cli import add_db_parser, run_db_command
-from domain import usecases
 from domain.incident import Action, HistoryEntry, Source, Status
 from domain.people import StaffMember
 from domain.roles import Role
@@ -27,6 +26,7 @@ from storage.models import HistoryRow, IncidentRow, IncidentSourceRow
 from storage.repositories import history_values
 from tests.fakes import FixedClock
 from tests.pg import PostgresServer
+from tests.storage import steps as usecases
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -86,7 +86,7 @@ async def test_an_incident_with_everything_round_trips(db: Database) -> None:
         status=Status.IN_WORK,
         version=3,
         tags=Tags("Транспорт", "Автобусы", None, Importance.SIGNIFICANT),
-        extra_clauses={"assign": "п. 99"},
+        clauses={"assign": "п. 99"},
         history=[
             entry(Action.DETECT, curator, T0, Status.NEW, Status.NEW, detected_at=T0.isoformat()),
             entry(

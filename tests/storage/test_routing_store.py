@@ -28,6 +28,9 @@ FRI = ((540, 780), (840, 1005))
 RULERS = Rulers(
     working=WorkingTime(MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts()),
     calendar=CalendarTime(MSK),
+    every_day=WorkingTime(
+        MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts(), days_off_schedule=DAY
+    ),
 )
 
 
@@ -107,7 +110,9 @@ async def test_a_post_is_registered_tagged_assigned_returned_and_reassigned(
         "department_id": ids["housing"],
     }
     assert (ids["curator"], iid) in await notices(uow_factory, NoticeKind.RETURNED)
-    assert {t.name: t.due_at for t in await routing.timers(iid)}["route"] == msk("2026-11-24 10:50")
+    # No new routing deadline after a return (Lipetsk 6 counts from detection); п. 8 runs on.
+    left = {t.name: t.due_at for t in await routing.timers(iid)}
+    assert "route" not in left and left["answer"] == msk("2026-11-25 11:00")
 
     again = await routing.assign(100, iid, back.incident.version, [ids["roads"]])
     assert [a.state for a in again.assignments] == [

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain import usecases
 from domain.errors import RoleNotAllowed, StaleVersion, TransitionNotAllowed
 from domain.incident import Action, Importance, Incident, Source, Status, Tags
 from domain.people import Department, StaffMember
@@ -19,6 +18,7 @@ from domain.roles import Role
 from domain.usecases import NotFound
 from domain.work import AssignmentState
 from tests.fakes import EPOCH, FakeUnitOfWork, FixedClock
+from tests.storage import steps as usecases
 from tests.storage.conftest import UowFactory
 
 MSK = timezone(timedelta(hours=3))

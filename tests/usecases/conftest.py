@@ -8,7 +8,7 @@ import pytest
 
 from bot.production_calendar import RussianCalendarFacts
 from domain.people import Absence, AbsenceKind, Department, StaffMember
-from domain.profiles import shipped_profile
+from domain.profiles import Profile, shipped_profile
 from domain.roles import Role
 from domain.routing import Routing
 from domain.timeline import Rulers
@@ -21,6 +21,9 @@ FRI = ((540, 780), (840, 1005))
 RULERS = Rulers(
     working=WorkingTime(MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts()),
     calendar=CalendarTime(MSK),
+    every_day=WorkingTime(
+        MSK, (DAY, DAY, DAY, DAY, FRI, (), ()), RussianCalendarFacts(), days_off_schedule=DAY
+    ),
 )
 
 
@@ -47,7 +50,9 @@ class World:
         return FakeUnitOfWork(self.store)
 
 
-async def build_world(profile: str = "lipetsk", now: str = "2026-11-24 10:00") -> World:
+async def build_world(
+    profile: str = "lipetsk", now: str = "2026-11-24 10:00", custom: Profile | None = None
+) -> World:
     store = FakeStore()
     clock = FixedClock(msk(now))
     async with FakeUnitOfWork(store) as uow:
@@ -65,7 +70,8 @@ async def build_world(profile: str = "lipetsk", now: str = "2026-11-24 10:00") -
         sidorova = await uow.staff.add(person(400, "Сидорова", Role.EXECUTOR, dept=housing))
         lead = await uow.staff.add(person(302, "Начальник дорог", Role.DEPARTMENT_LEAD, dept=roads))
         await uow.commit()
-    routing = Routing(lambda: FakeUnitOfWork(store), clock, shipped_profile(profile), RULERS)
+    chosen = custom or shipped_profile(profile)
+    routing = Routing(lambda: FakeUnitOfWork(store), clock, chosen, RULERS)
     return World(
         store, clock, routing, roads, housing, curator, head, deputy, ivanov, petrov, sidorova, lead
     )

@@ -16,12 +16,12 @@ from domain.answering import (
     NotYourStep,
     PartsMissing,
 )
-from domain.errors import StaleVersion
+from domain.errors import AccessDenied, StaleVersion
 from domain.incident import Action, DraftKind, Incident, Outcome, Reaction, Source, Status
 from domain.people import Department, StaffMember
+from domain.profiles import JointOrder
 from domain.roles import Role
 from domain.routing import AlreadyDone, NotStaff, NotYours
-from domain.staffing import AccessDenied
 from domain.textchecks import DraftWarning
 from domain.timers import NoticeKind, Timer
 from domain.work import Attachment, AttachmentKind, Decision
@@ -85,7 +85,7 @@ async def in_work(
     if inc.status is not Status.ASSIGNED:
         inc = await routing.assign(100, iid(inc), inc.version, targets)
     inc = await routing.accept(300, iid(inc), inc.version)
-    if len(targets) > 1:
+    if len(targets) > 1 and routing.profile.joint_order is JointOrder.PARALLEL:
         inc = await routing.accept(400, iid(inc), inc.version)
     return inc
 
@@ -285,9 +285,11 @@ async def test_barnaul_the_deputy_then_the_controller_then_the_city_curator_appr
 
     inc = await answers.cannot_publish(100, iid(inc), inc.version, "Комментарии закрыты")
     assert inc.status is Status.APPROVED and inc.history[-1].clause == "п. 8"
-    assert (world.curator.id, {"reason": "Комментарии закрыты", "external_curator": True}) in (
-        notices(world, NoticeKind.PUBLICATION_FAILED)
-    )
+    # п. 8: the external curator is told at once; the controller passes it on.
+    assert (
+        world.curator.id,
+        {"reason": "Комментарии закрыты", "event": "publication_failed", "clause": "п. 8"},
+    ) in notices(world, NoticeKind.ALERT)
     inc = await answers.publish(100, iid(inc), inc.version, None, "direct-message-screenshot")
     assert inc.status is Status.CLOSED
     assert await answers.timers(iid(inc)) == []
@@ -380,7 +382,8 @@ async def test_lipetsk_an_intermediate_answer_then_the_final_one_in_7_working_da
     inc = await answers.publish(300, iid(inc), inc.version, LINK, None)
     assert inc.status is Status.AWAITING_FINAL and inc.history[-1].clause == "п. 13"
     running = await timers(answers, inc)
-    assert set(running) == {"final_after_intermediate"}  # the 9-hour answer clock is done
+    # The 9-hour answer clock is done; the return window of п. 7 closes by itself.
+    assert set(running) - {"competence_return"} == {"final_after_intermediate"}
     final_due = running["final_after_intermediate"]
     assert final_due.due_at == msk("2026-12-03 18:00")  # end of the 7th working day
     assert final_due.holder_id == world.ivanov.id
@@ -410,14 +413,19 @@ async def test_gulkevichi_a_clarification_stops_the_answer_clock_over_the_weeken
         kind=DraftKind.CLARIFICATION,
         text="Здравствуйте! Уточните, пожалуйста, номер дома, у которого находится яма.",
     )
+    submitted = world.clock.now()
+    # п. 3.1.2: a clarification request is agreed with the curator alone, not the head.
     inc = await answers.approve(100, iid(inc), inc.version)
-    inc = await answers.approve(200, iid(inc), inc.version)
+    assert inc.status is Status.APPROVED
     asked = msk("2026-11-27 15:00")  # Friday
     world.clock.set(asked)
     inc = await answers.publish(100, iid(inc), inc.version, LINK, None)
     assert inc.status is Status.CLARIFICATION and inc.history[-1].clause == "п. 3.1.2"
     paused = (await timers(answers, inc))["answer"]
-    assert paused.is_paused and paused.due_at is None
+    # 3.1.5 is the structure's own time: it stood still from the submission.
+    assert paused.is_paused and paused.pauses[-1].started_at == submitted
+    draft_clock = (await timers(answers, inc))["draft"]
+    assert draft_clock.is_paused  # 3.1.2's 8 hours stand still too, not dropped
 
     replied = msk("2026-11-30 11:00")  # Monday
     world.clock.set(replied)
@@ -425,10 +433,12 @@ async def test_gulkevichi_a_clarification_stops_the_answer_clock_over_the_weeken
     assert inc.status is Status.IN_WORK and inc.history[-1].clause == "п. 3.1.2"
     resumed = (await timers(answers, inc))["answer"]
     assert resumed.due_at is not None and not resumed.is_paused
-    stood = RULERS.working.between(asked, replied)
-    assert stood == timedelta(hours=3, minutes=45)  # Fri 15:00-16:45 and Mon 9:00-11:00
+    stood = RULERS.working.between(submitted, replied)
+    assert stood == timedelta(hours=8, minutes=45)  # Fri 9:00-13:00, 14:00-16:45, Mon 9:00-11:00
+    assert answer_due is not None
     assert RULERS.working.between(answer_due, resumed.due_at) == stood
-    assert resumed.due_at == msk("2026-12-02 12:45")
+    assert resumed.due_at == msk("2026-12-03 09:45")
+    assert not (await timers(answers, inc))["draft"].is_paused
     assert (world.ivanov.id, {"text": "Дом 12, у второго подъезда"}) in notices(
         world, NoticeKind.AUTHOR_REPLIED
     )
@@ -464,13 +474,18 @@ async def test_lipetsk_the_last_executor_writes_the_joint_answer_once_parts_are_
     world = await build_world("lipetsk")
     answers = answering(world)
     inc = await in_work(world, [world.roads, world.housing])
+    # п. 14: the curator's order; the roads department has it first, with 2 hours.
     parts_due = [t for t in await answers.timers(iid(inc)) if t.name == "joint_part"]
-    assert {t.due_at for t in parts_due} == {msk("2026-11-24 12:00")}  # п. 14: 2 hours
-    with pytest.raises(PartsMissing) as missing:
+    assert [t.due_at for t in parts_due] == [msk("2026-11-24 12:00")]
+    assert world.sidorova.id not in carded(world)  # housing waits for its turn
+    with pytest.raises(NotYours):  # housing has not received it yet
         await answers.start_draft(400, iid(inc), inc.version, DraftKind.FINAL)
+    with pytest.raises(PartsMissing) as missing:
+        await answers.start_draft(300, iid(inc), inc.version, DraftKind.FINAL)
     assert missing.value.department_ids == (pid(world.roads),)
     world.store.outbox.clear()
 
+    world.clock.move(timedelta(minutes=50))
     inc = await answers.submit_part(300, iid(inc), inc.version, "Яму заделаем 26 ноября", [PHOTO])
     assert inc.status is Status.IN_WORK and inc.history[-1].clause == "п. 14"
     roads_part = next(a for a in inc.assignments if a.department_id == world.roads.id)
@@ -479,7 +494,10 @@ async def test_lipetsk_the_last_executor_writes_the_joint_answer_once_parts_are_
     assert [t.assignment_id for t in left] == [
         next(a.id for a in inc.assignments if a.department_id == world.housing.id)
     ]
+    # Its 2 hours run from the moment the message reached housing: 10:50 + 2 h.
+    assert [t.due_at for t in left] == [msk("2026-11-24 12:50")]
     assert world.sidorova.id in carded(world)
+    inc = await world.routing.accept(400, iid(inc), inc.version)
     with pytest.raises(AlreadyDone):
         await answers.submit_part(300, iid(inc), inc.version, "Ещё раз", [])
     [part] = await answers.parts(iid(inc))
@@ -655,7 +673,7 @@ async def test_wrong_roles_are_refused_and_change_nothing() -> None:
         await answers.start_draft(400, iid(inc), inc.version, DraftKind.FINAL)  # housing
     with pytest.raises(NotYours):
         await answers.start_draft(301, iid(inc), inc.version, DraftKind.FINAL)  # not his
-    with pytest.raises(NotYours):
+    with pytest.raises(AccessDenied):  # the curator writes no draft of a single department
         await answers.start_draft(100, iid(inc), inc.version, DraftKind.FINAL)
     with pytest.raises(AccessDenied):
         await answers.start_draft(200, iid(inc), inc.version, DraftKind.FINAL)
@@ -667,7 +685,7 @@ async def test_wrong_roles_are_refused_and_change_nothing() -> None:
     before = snapshot()
     with pytest.raises(NotYourStep):
         await answers.approve(200, iid(inc), inc.version)
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotYourStep):  # the curator agrees it, not the executor
         await answers.approve(300, iid(inc), inc.version)
     with pytest.raises(NotStaff):
         await answers.approve(999, iid(inc), inc.version)

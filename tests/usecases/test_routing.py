@@ -5,10 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.errors import StaleVersion
+from domain.errors import AccessDenied, StaleVersion
 from domain.incident import Action, Importance, Incident, Source, Status
 from domain.routing import AlreadyDone, NotStaff, NotYours
-from domain.staffing import AccessDenied
 from domain.timers import NoticeKind
 from domain.work import AssignmentState
 from tests.usecases.conftest import World, absent, build_world, msk
@@ -132,7 +131,8 @@ async def test_the_first_executor_to_accept_takes_it_and_a_second_tap_changes_no
     with pytest.raises(StaleVersion):  # a button drawn before the acceptance
         await world.routing.return_not_competent(300, iid(inc), inc.version, "Не наше")
     timers = {t.name: t.holder_id for t in await world.routing.timers(iid(inc))}
-    assert "competence_return" not in timers
+    # Lipetsk 7: the return window runs 30 minutes from receipt; taking it does not close it.
+    assert timers["competence_return"] == world.ivanov.id
     assert timers["draft"] == world.ivanov.id
 
 
@@ -152,7 +152,10 @@ async def test_a_return_within_the_window_goes_back_to_the_curator_for_rerouting
     assert back.incident.history[-1].payload["reason"] == "Это дороги, не ЖКХ"
     assert (world.curator.id, iid(inc)) in notices(world, NoticeKind.RETURNED)
     timers = {t.name: t.due_at for t in await world.routing.timers(iid(inc))}
-    assert timers["route"] == msk("2026-11-24 10:50")
+    # Lipetsk 6 counts 30 minutes from detection only: no new routing deadline after a return;
+    # the 9 working hours of п. 8 still run (Tuesday 10:00 + 9 h = Wednesday 11:00).
+    assert "route" not in timers
+    assert timers["answer"] == msk("2026-11-25 11:00")
     again = await world.routing.assign(100, iid(inc), back.incident.version, [world.roads.id or 0])
     assert again.status is Status.ASSIGNED
     assert [a.state for a in again.assignments] == [
@@ -175,15 +178,21 @@ async def test_a_joint_answer_goes_on_when_one_department_returns_its_part(world
     inc = (await world.routing.register_post(100, POST)).incident
     assert inc.id is not None
     inc = await world.routing.assign(
-        100, iid(inc), inc.version, [world.roads.id or 0, world.housing.id or 0]
+        100, iid(inc), inc.version, [world.housing.id or 0, world.roads.id or 0]
     )
+    # Lipetsk 14: the parts go in the curator's order; only the first department has it now.
     parts = [t for t in await world.routing.timers(iid(inc)) if t.name == "joint_part"]
-    assert len(parts) == 2
+    assert [p.assignment_id for p in parts] == [inc.assignments[0].id]
+    assert [a.state for a in inc.assignments] == [AssignmentState.PENDING, AssignmentState.QUEUED]
     back = await world.routing.return_not_competent(400, iid(inc), inc.version, "Только дороги")
     assert back.incident.status is Status.ASSIGNED
     assert back.incident.history[-1].action is Action.RETURN_PART
-    parts = [t for t in await world.routing.timers(iid(inc)) if t.name == "joint_part"]
-    assert len(parts) == 1
+    # The next department gets the message now: a sole department, no part to send.
+    assert [a.state for a in back.incident.assignments] == [
+        AssignmentState.RETURNED,
+        AssignmentState.PENDING,
+    ]
+    assert not [t for t in await world.routing.timers(iid(inc)) if t.name == "joint_part"]
 
 
 async def test_strangers_and_wrong_roles_change_nothing(world: World) -> None:
@@ -191,7 +200,7 @@ async def test_strangers_and_wrong_roles_change_nothing(world: World) -> None:
     assert inc.id is not None
     with pytest.raises(NotStaff):
         await world.routing.tag(999, iid(inc), inc.version, importance=Importance.HIGH)
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotYours):  # an executor sees no incident before it reaches them
         await world.routing.tag(300, iid(inc), inc.version, importance=Importance.HIGH)
     with pytest.raises(NotStaff):
         await world.routing.register_post(999, POST)
