@@ -48,6 +48,7 @@ from domain.services import Services
 from domain.timers import NoticeKind, OutboxMessage
 from domain.worktime import TimeRuler
 from handlers import texts
+from handlers.render import timer_name
 from handlers.reports import period_label
 from storage.engine import Database
 from storage.reports import SqlReportQueries
@@ -58,7 +59,6 @@ log = logging.getLogger("otklik.reports")
 TELEGRAM_TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 LINES_PER_SECTION = 15
-CONTENT_PLAN_PROFILES = frozenset({"myasnikovsky"})
 
 # ---- settings ---------------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ def report_schedule(settings: Settings, profile: Profile) -> ReportSchedule:
     content = (
         cfg.content_plan
         if cfg.content_plan is not None
-        else (profile.name in CONTENT_PLAN_PROFILES)
+        else bool(profile.content_plan)
     )
     return ReportSchedule(
         zone=settings.organization.zone,
@@ -103,6 +103,11 @@ class Names:
     leads: Mapping[int, int | None]
     topics: Mapping[str, str]
     """Topic and topic-group codes → titles."""
+    profile: Profile | None = None
+    """Names the timers a configured act gives its own titles."""
+
+    def timer(self, name: str) -> str:
+        return timer_name(name, self.profile)
 
     def topic(self, code: str | None) -> str:
         return self.topics.get(code, code) if code else texts.REPORT_NO_TOPIC
@@ -140,7 +145,9 @@ def answer_clock(profile: Profile) -> ClockKind:
     return spec.clock if spec is not None else ClockKind.WORKING
 
 
-async def load_names(uow: SqlUnitOfWork, topics: Mapping[str, str]) -> Names:
+async def load_names(
+    uow: SqlUnitOfWork, topics: Mapping[str, str], profile: Profile | None = None
+) -> Names:
     staff = {m.id: m.full_name for m in await uow.staff.all() if m.id is not None}
     departments = [d for d in await uow.departments.all() if d.id is not None]
     return Names(
@@ -148,6 +155,7 @@ async def load_names(uow: SqlUnitOfWork, topics: Mapping[str, str]) -> Names:
         departments={d.id: d.name for d in departments if d.id is not None},
         leads={d.id: d.lead_id for d in departments if d.id is not None},
         topics=topics,
+        profile=profile,
     )
 
 
@@ -330,7 +338,7 @@ def breach_line(b: Breach, names: Names, zone: tzinfo) -> str:
         number=html.escape(f.number or str(f.incident_id)),
         department=html.escape(names.department(f.department_id)),
         who=html.escape(names.person(b)),
-        what=texts.TIMERS.get(f.timer, f.timer),
+        what=names.timer(f.timer),
         clause=html.escape(f.clause),
         due=_local(f.due_at, zone).strftime("%d.%m.%Y %H:%M"),
         overdue=hours(b.overdue),
@@ -432,7 +440,7 @@ def breach_row(b: Breach, names: Names, zone: tzinfo) -> list[Any]:
         names.department(f.department_id),
         names.person(b),
         texts.ROLES.get(f.holder_role.value, f.holder_role.value),
-        texts.TIMERS.get(f.timer, f.timer),
+        names.timer(f.timer),
         f.clause,
         _naive(f.started_at, zone),
         _naive(f.due_at, zone),
@@ -571,7 +579,7 @@ class Reporting:
         queries = SqlReportQueries(self.db.sessions, total=total_timer(self.services.profile))
         async with self.db.unit_of_work() as uow:
             before = await reported_before(uow.reports, run, self.zone)
-            names = await load_names(uow, self.topics)
+            names = await load_names(uow, self.topics, self.services.profile)
         report = await build_report(
             queries,
             period,
@@ -638,7 +646,7 @@ class Reporting:
         queries = SqlReportQueries(self.db.sessions, total=total_timer(self.services.profile))
         breaches = await build_discipline(queries, period, self.services.rulers, now)
         async with self.db.unit_of_work() as uow:
-            names = await load_names(uow, self.topics)
+            names = await load_names(uow, self.topics, self.services.profile)
         lines = discipline_lines(breaches, names, period, self.zone)
         await _send_text(parts, chat_id, split_message(lines))
         if not parts.pending():

@@ -41,7 +41,7 @@ from domain.staffing import bot_blocked
 from domain.timers import NoticeKind, OutboxMessage, Timer
 from handlers import texts
 from handlers.cardbuild import render_card
-from handlers.render import duration, moment, time_left
+from handlers.render import duration, moment, time_left, timer_name
 
 log = logging.getLogger("otklik.sender")
 
@@ -369,7 +369,7 @@ class Sender:
     ) -> str:
         payload = notice.payload
         name = str(payload.get("timer", ""))
-        what = texts.TIMERS.get(name, name)
+        what = timer_name(name, self.services.profile)
         zone = self.services.zone
         if notice.kind is NoticeKind.BREACH:
             ids = payload.get("holder_ids")

@@ -279,6 +279,9 @@ class TimerSpec:
     reminders: tuple[Reminder, ...] | None = None
     """Lead times before the due moment; None: the defaults (`default_reminders`), and none
     for a window."""
+    title: str = ""
+    """How people see the timer, in Russian, where the bot has no name for it (a configured
+    act's own timers); the shipped ones are named in `handlers/texts.py`."""
 
     @property
     def set_by_curator(self) -> bool:
@@ -384,6 +387,9 @@ class Profile:
     conversion: str = ""
     """Clause under which a message becomes an official appeal under 59-FZ (Gulkevichi 3.9);
     empty: the act has no such step."""
+    content_plan: str = ""
+    """Clause of the duty to post on the official accounts regularly (Myasnikovsky 6: twice a
+    week): the curators are reminded when nothing was posted; empty: no such duty."""
     not_subject: str = ""
     """Clause of the messages not subject to answer (Lipetsk 17, Bor 14, Gulkevichi 3.7,
     Barnaul 9); empty: the act names none."""
@@ -397,6 +403,14 @@ class Profile:
             raise ConfigError(
                 "flow", f"unknown flow {key!r} of profile {self.name!r} (known: {known})"
             ) from None
+
+    def timer_title(self, name: str) -> str:
+        """The title a configured timer gives itself; empty when none does."""
+        for flow in self.flows.values():
+            spec = flow.timers.get(name)
+            if spec is not None and spec.title:
+                return spec.title
+        return ""
 
     def chain(self, kind: DraftKind) -> tuple[Role, ...]:
         """Who agrees a draft of this kind, in order."""
@@ -446,6 +460,7 @@ _PROFILE_KEYS = {
     "explanations",
     "conversion",
     "not_subject",
+    "content_plan",
     "reports",
     "flows",
     "default_flow",
@@ -474,6 +489,7 @@ _TIMER_KEYS = {
     "set_by_curator",
     "external_governs",
     "note",
+    "title",
 }
 _REPORT_KEYS = {"period", "clause"}
 _ROLE_KEYS = {"title", "clause", "oversight"}
@@ -607,6 +623,7 @@ def build_profile(name: str, data: Mapping[str, Any], key: str | None = None) ->
         explanations=_str(data, "explanations", where, default=""),
         conversion=_str(data, "conversion", where, default=""),
         not_subject=_str(data, "not_subject", where, default=""),
+        content_plan=_str(data, "content_plan", where, default=""),
         reports=tuple(reports),
         flows=MappingProxyType(flows),
         default_flow=default_flow,
@@ -792,6 +809,7 @@ def _timer(
         significant_clock=significant_clock,
         note=_str(data, "note", where, default=""),
         reminders=_reminders(data, where),
+        title=_str(data, "title", where, default=""),
     )
 
 

@@ -22,7 +22,7 @@ from domain.services import Services
 from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, Act, IncCb
 from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
-from handlers.render import duration, moment
+from handlers.render import duration, moment, timer_name
 
 PER_PAGE = 8
 MAX_JOINT = 6
@@ -259,7 +259,7 @@ def make_router() -> Router:
                 done = texts.CONFIRMED_OURS
             elif a == Act.DEADLINE:
                 timers = [t for t in await routing.timers(cb.i) if t.name == x]
-                what = texts.TIMERS.get(x, x)
+                what = timer_name(x, services.profile)
                 current = (
                     moment(timers[0].due_at, services.zone)
                     if timers and timers[0].due_at is not None
@@ -374,7 +374,7 @@ def make_router() -> Router:
                 member.telegram_id, int(data["incident"]), int(data["version"]), name, due
             ),
             texts.DEADLINE_SET.format(
-                what=texts.TIMERS.get(name, name), due=moment(due, services.zone)
+                what=timer_name(name, services.profile), due=moment(due, services.zone)
             ),
         )
 

@@ -65,8 +65,17 @@ def time_left(timer: Timer, now: datetime, rulers: Rulers) -> tuple[timedelta, b
     return ruler.between(timer.due_at, now), True
 
 
-def deadline_line(timer: Timer, now: datetime, rulers: Rulers, zone: tzinfo) -> str:
-    what = texts.TIMERS.get(timer.name, timer.name)
+def timer_name(name: str, profile: Profile | None = None) -> str:
+    """A timer as people read it: the shipped names, or the title a configured act gives."""
+    if name in texts.TIMERS:
+        return texts.TIMERS[name]
+    return (profile.timer_title(name) if profile is not None else "") or name
+
+
+def deadline_line(
+    timer: Timer, now: datetime, rulers: Rulers, zone: tzinfo, profile: Profile | None = None
+) -> str:
+    what = timer_name(timer.name, profile)
     if timer.is_paused:
         return texts.CARD_DEADLINE_PAUSED.format(what=what, clause=timer.clause)
     if timer.due_at is None:
@@ -178,7 +187,7 @@ def card_text(view: CardView) -> str:
             )
     lines.extend(_answer_lines(view))
     for timer in sorted(_relevant(view), key=lambda t: (t.due_at is None, t.due_at or view.now)):
-        lines.append(deadline_line(timer, view.now, view.rulers, view.zone))
+        lines.append(deadline_line(timer, view.now, view.rulers, view.zone, view.profile))
     return "\n".join(lines)
 
 
@@ -281,7 +290,7 @@ def _answer_rows(
         rows.append([button(texts.BTN_AUTHOR_SILENT, A.AUTHOR_SILENT)])
     if Move.SET_DEADLINE in moves:
         for timer in view.settable:
-            what = texts.TIMERS.get(timer.name, timer.name)
+            what = timer_name(timer.name, view.profile)
             rows.append(
                 [button(texts.BTN_SET_DEADLINE.format(what=what), Act.DEADLINE, timer.name)]
             )

@@ -42,6 +42,7 @@ title = "Сообщения граждан"
 total = "otvet"
 
 [profiles.vymyshlenny.flows.main.timers.napravit]
+title = "направить в отдел"
 clause = "п. 3"
 start = ["detected"]
 stop = ["assigned"]
@@ -51,6 +52,7 @@ holder = "curator"
 breach = ["head"]
 
 [profiles.vymyshlenny.flows.main.timers.proekt]
+title = "подготовить проект"
 clause = "п. 4"
 start = ["assigned"]
 stop = ["submitted"]
@@ -61,6 +63,7 @@ holder = "executor"
 breach = ["curator"]
 
 [profiles.vymyshlenny.flows.main.timers.vizirovanie]
+title = "завизировать ответ"
 clause = "п. 5"
 start = ["submitted", "step_approved"]
 stop = ["step_approved", "approved", "revision_requested"]
@@ -71,6 +74,7 @@ holder = "approver"
 breach = ["head"]
 
 [profiles.vymyshlenny.flows.main.timers.otvet]
+title = "ответить автору"
 clause = "п. 7"
 start = ["detected"]
 stop = ["published.final"]
