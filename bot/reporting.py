@@ -67,11 +67,7 @@ def report_schedule(settings: Settings, profile: Profile) -> ReportSchedule:
     cfg = settings.reports
     periods = {spec.period.value for spec in profile.reports}
     hour, minute = (int(x) for x in cfg.weekly_time.split(":"))
-    content = (
-        cfg.content_plan
-        if cfg.content_plan is not None
-        else bool(profile.content_plan)
-    )
+    content = cfg.content_plan if cfg.content_plan is not None else bool(profile.content_plan)
     return ReportSchedule(
         zone=settings.organization.zone,
         weekly=cfg.weekly,
