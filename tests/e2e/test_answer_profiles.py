@@ -165,6 +165,10 @@ async def test_myasnikovsky_the_curator_records_the_regional_curators_approval(
     curator.press("✅ Внешний куратор согласовал", message=external)
     await publish(curator, "https://ok.ru/group/7/topic/8?reply=1")
     await curator.wait_for(lambda m: "Итог: ответ дан" in m.content)
+    # п. 8 counts plain hours: the report (п. 13) measures the time to answer in them too.
+    curator.send("/report 24.11.2026-24.11.2026")
+    shown = await curator.wait_for("Время до ответа в часах (календарных)", timeout=30)
+    assert "в рабочих часах" not in shown.content
 
 
 async def test_barnaul_deputy_then_controller_then_the_city_committee(worlds: Worlds) -> None:
