@@ -172,3 +172,14 @@ def test_validation_names_the_bad_key(change: Any, key: str) -> None:
 def test_unknown_shipped_profile_is_named() -> None:
     with pytest.raises(ConfigError, match="unknown profile 'omsk'"):
         load_shipped("omsk")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_timer_states_its_clock_and_what_starts_and_stops_it(name: str) -> None:
+    """No shipped timer leans on a default: its clock, its events and its clause are written
+    beside it in the profile, where an auditor reads them."""
+    for flow in load_shipped(name)["flows"].values():
+        for timer_name, timer in flow["timers"].items():
+            assert timer.get("clock") in {"working", "calendar", "every_day"}, timer_name
+            assert timer.get("start") and timer.get("stop"), timer_name
+            assert timer.get("clause"), timer_name
