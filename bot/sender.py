@@ -453,7 +453,13 @@ class Sender:
             return texts.AUTHOR_REPLIED_NOTICE.format(number=number, text=reply)
         if notice.kind is NoticeKind.ALERT:
             event = str(payload.get("event", ""))
-            table = texts.ALERTS_TO_EXTERNAL if payload.get("to_external") else texts.ALERTS
+            table = (
+                texts.ALERTS_TO_EXTERNAL
+                if payload.get("to_external")
+                else texts.ALERTS_PASSED_ON
+                if payload.get("passed_on")
+                else texts.ALERTS
+            )
             template = table.get(event)
             if template is None:
                 return ""

@@ -348,7 +348,10 @@ class Workflow:
         alert = self.profile.alerts.get(event)
         if alert is None:
             return
+        to_chat = Role.EXTERNAL_CURATOR in alert.roles and chat_id is not None
         body = {**payload, "event": event.value, "clause": alert.clause}
+        if to_chat:
+            body["passed_on"] = True  # the curators need not pass it on themselves
         recipients: set[int] = set()
         for member in await uow.staff.all():
             if member.id is None or not member.active:
@@ -368,7 +371,7 @@ class Workflow:
                 body,
                 dedupe_key=f"alert:{event.value}:{incident.id}:{person}:{incident.version}",
             )
-        if Role.EXTERNAL_CURATOR in alert.roles and chat_id is not None:
+        if to_chat:
             await uow.outbox.add(
                 OutboxMessage(
                     id=None,
@@ -376,7 +379,7 @@ class Workflow:
                     kind=NoticeKind.ALERT,
                     chat_id=chat_id,
                     incident_id=incident.id,
-                    payload={**body, "to_external": True},
+                    payload={**body, "to_external": True, "passed_on": False},
                     dedupe_key=f"alert:{event.value}:{incident.id}:external:{incident.version}",
                 )
             )

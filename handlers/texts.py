@@ -271,6 +271,20 @@ ALERTS: Final = {
         "Сообщите Куратору незамедлительно."
     ),
 }
+ALERTS_PASSED_ON: Final = {
+    "not_subject": (
+        "🚫 Сообщение №{number} не подлежит ответу по существу ({clause}): {reason}. "
+        "Бот передал его Куратору."
+    ),
+    "passed_external": (
+        "↗️ Сообщение №{number} не относится к компетенции администрации ({clause}): "
+        "{reason}. Бот вернул его Куратору."
+    ),
+    "publication_failed": (
+        "⚠️ Ответ на сообщение №{number} не удаётся разместить ({clause}): {reason}. "
+        "Бот сообщил Куратору."
+    ),
+}
 ALERTS_TO_EXTERNAL: Final = {
     "not_subject": (
         "🚫 Сообщение №{number} не подлежит ответу по существу ({clause}): {reason}.\n{summary}"

@@ -24,6 +24,7 @@ CONFIG = """
 name = "Тестовая администрация"
 timezone = "Europe/Moscow"
 profile = "{profile}"
+{organization}
 
 [calendar]
 mon = ["09:00-13:00", "14:00-18:00"]
@@ -64,6 +65,7 @@ class BotProcess:
         profile: str,
         extra: str = "",
         *,
+        organization: str = "",
         mode: str = "polling",
         storage_url: str | None = None,
         messages_per_second: float = 28,
@@ -74,6 +76,8 @@ class BotProcess:
         self.workdir = workdir
         self.profile = profile
         self.extra = extra
+        self.organization = organization
+        """Lines of the `[organization]` table (`extra` goes after `[testing]`)."""
         self.mode = mode
         self.webhook_port = free_port() if mode == "webhook" else None
         self.storage_url = storage_url
@@ -98,6 +102,7 @@ class BotProcess:
                 rate=self.rate,
                 clock_file=self.clock_file,
                 extra=self.extra,
+                organization=self.organization,
             ),
             "utf-8",
         )

@@ -313,6 +313,8 @@ async def test_barnaul_hands_abusive_messages_to_the_external_curator_at_once() 
     assert all(
         m.payload["event"] == "not_subject" and m.payload["clause"] == "п. 9" for m in alerts
     )
+    # The curators are told the bot passed it on; without a chat they would pass it on.
+    assert [m.payload["passed_on"] for m in alerts if m.recipient_id is not None] == [True]
 
 
 async def test_barnaul_tells_the_chief_of_staff_of_a_socially_significant_message() -> None:
