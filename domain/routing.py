@@ -32,8 +32,8 @@ from domain.reports import SurgeSettings, check_surge
 from domain.roles import CURATORS, HEADS, Role
 from domain.rulebook import Move, active, own_assignment
 from domain.timeline import Rulers
-from domain.timer_plan import Occurrence, Plan, closed_windows, received
-from domain.timers import NoticeKind, OutboxMessage
+from domain.timer_plan import Occurrence, Plan, closed_windows, events_of, received
+from domain.timers import NoticeKind, OutboxMessage, Timer
 from domain.usecases import NotFound, actor_of
 from domain.work import Assignment, AssignmentState
 from domain.workflow import Workflow, member_of, replace_assignment
@@ -623,7 +623,7 @@ class Routing(Workflow):
                 plan = await self._redetect(uow, incident, now)
             else:
                 plan = await self._replan(
-                    uow, incident, [] if action is Action.TAG else _events(action, incident), now
+                    uow, incident, [] if action is Action.TAG else events_of(action, incident), now
                 )
             if after is not None:
                 await after(uow, incident, now)
@@ -648,17 +648,9 @@ class Routing(Workflow):
         return plan
 
 
-def _events(action: Action, incident: Incident) -> list[Occurrence]:
-    from domain.timer_plan import events_of
-
-    return events_of(action, incident)
-
-
-def _held_by(timer: Any, late: Sequence[Any]) -> Any:
-    for marked in late:
-        if marked.id == timer.id:
-            return marked
-    return timer
+def _held_by(timer: Timer, late: Sequence[Timer]) -> Timer:
+    """The timer as marked late, if it was."""
+    return next((marked for marked in late if marked.id == timer.id), timer)
 
 
 async def _member(uow: UnitOfWork, telegram_id: int, roles: frozenset[Role]) -> StaffMember:

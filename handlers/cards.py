@@ -108,46 +108,37 @@ async def _department_menu(
     return _kb(rows)
 
 
-def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:
-    """ "09:15" (today) or "24.11.2026 09:15", in the organisation's zone; never in the future."""
+def _local(text: str, now: datetime, zone: object) -> datetime | None:
+    """ "09:15" (today) or "24.11.2026 09:15", in the organisation's zone."""
     from zoneinfo import ZoneInfo
 
     assert isinstance(zone, ZoneInfo)
     local = now.astimezone(zone)
-    text = text.strip()
     for fmt in ("%H:%M", "%d.%m.%Y %H:%M"):
         try:
-            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is attached below
+            parsed = datetime.strptime(text.strip(), fmt)  # noqa: DTZ007 - zone attached below
         except ValueError:
             continue
         if fmt == "%H:%M":
             parsed = parsed.replace(year=local.year, month=local.month, day=local.day)
-        moment = parsed.replace(tzinfo=zone)
-        if moment > now or moment < now - timedelta(days=366):
-            return None
-        return moment
+        return parsed.replace(tzinfo=zone)
     return None
+
+
+def parse_moment(text: str, now: datetime, zone: object) -> datetime | None:
+    """A moment of the past year: never in the future (a detection time)."""
+    moment_ = _local(text, now, zone)
+    if moment_ is None or moment_ > now or moment_ < now - timedelta(days=366):
+        return None
+    return moment_
 
 
 def parse_future(text: str, now: datetime, zone: object) -> datetime | None:
-    """ "15:00" (today) or "25.11.2026 15:00", in the organisation's zone; only in the future."""
-    from zoneinfo import ZoneInfo
-
-    assert isinstance(zone, ZoneInfo)
-    local = now.astimezone(zone)
-    text = text.strip()
-    for fmt in ("%H:%M", "%d.%m.%Y %H:%M"):
-        try:
-            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is attached below
-        except ValueError:
-            continue
-        if fmt == "%H:%M":
-            parsed = parsed.replace(year=local.year, month=local.month, day=local.day)
-        moment_ = parsed.replace(tzinfo=zone)
-        if moment_ <= now or moment_ > now + timedelta(days=366):
-            return None
-        return moment_
-    return None
+    """A moment of the coming year: only in the future (a deadline)."""
+    moment_ = _local(text, now, zone)
+    if moment_ is None or moment_ <= now or moment_ > now + timedelta(days=366):
+        return None
+    return moment_
 
 
 def make_router() -> Router:
