@@ -48,7 +48,7 @@ from domain.rulebook import (
     current_step,
     missing_parts,
     open_draft,
-    own_assignment,
+    own_share,
     settable_timers,
     writer_department,
 )
@@ -187,7 +187,9 @@ class Answering(Workflow):
             member = await member_of(uow, writer_telegram_id)
             incident = await self._load(uow, incident_id)
             current = open_draft(incident)
-            if current is not None and current.author_id == member.id:
+            situation = await self._situation(uow, incident, member, now)
+            mine = situation.acts_for | {member.id or 0}
+            if current is not None and current.author_id in mine:
                 if current.kind is kind and current.promised_final == promised_final:
                     return current
             elif current is not None:
@@ -404,7 +406,7 @@ class Answering(Workflow):
             member = await member_of(uow, executor_telegram_id)
             incident = await self._load(uow, incident_id)
             situation = await self._check(uow, Move.SUBMIT_PART, incident, member, now, version)
-            assignment = own_assignment(incident, member, situation.acts_for | {member.id or 0})
+            assignment = own_share(incident, member, situation)
             done = replace(
                 assignment,
                 state=AssignmentState.PART_SUBMITTED,
@@ -580,14 +582,15 @@ class Answering(Workflow):
             else:
                 _hold(plan, draft.author_id, Role.EXECUTOR)
             if action is Action.REQUEST_REVISION:
-                await self._notice(
-                    uow,
-                    NoticeKind.REVISION,
-                    incident.id,
-                    draft.author_id,
-                    now,
-                    {"reason": reason, "role": role.value, "external": external},
-                )
+                for person in await self._on_duty(uow, draft.author_id, now):
+                    await self._notice(
+                        uow,
+                        NoticeKind.REVISION,
+                        incident.id,
+                        person,
+                        now,
+                        {"reason": reason, "role": role.value, "external": external},
+                    )
             await self._settle(uow, incident, plan, now, involved)
         return incident
 
@@ -839,9 +842,10 @@ class Answering(Workflow):
                 payload={"reply_chars": len(text)},
             )
             writer = incident.drafts[-1].author_id if incident.drafts else None
-            await self._notice(
-                uow, NoticeKind.AUTHOR_REPLIED, incident.id, writer, now, {"text": text}
-            )
+            for person in await self._on_duty(uow, writer, now):
+                await self._notice(
+                    uow, NoticeKind.AUTHOR_REPLIED, incident.id, person, now, {"text": text}
+                )
             await self._settle(uow, incident, plan, now, {writer} if writer else set())
         return incident
 

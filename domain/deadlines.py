@@ -198,9 +198,7 @@ class Deadlines:
         elif timer.holder_role is Role.CURATOR and incident.curator_id in staff:
             intended = [staff[incident.curator_id]]
         elif timer.holder_role in {Role.EXECUTOR, Role.DEPARTMENT_LEAD}:
-            shares = [a for a in delivered(incident) if timer.assignment_id in (None, a.id)]
-            if timer.assignment_id is not None:
-                shares = [a for a in incident.assignments if a.id == timer.assignment_id]
+            shares = self._shares(incident, timer)
             for share in shares:
                 if timer.holder_role is Role.EXECUTOR and share.executor_id in staff:
                     intended.append(staff[share.executor_id])
@@ -217,6 +215,19 @@ class Deadlines:
         else:
             intended = [m for m in staff.values() if m.active and timer.holder_role in m.roles]
         return list(acting_for(intended, day, staff).values())
+
+    @staticmethod
+    def _shares(incident: Incident, timer: Timer) -> list[Assignment]:
+        """The departments a timer concerns: its own; for the whole incident's, those that
+        have the message and still owe their work (in a joint answer, not those whose part
+        is in: the writer of the joint answer holds it)."""
+        if timer.assignment_id is not None:
+            return [a for a in incident.assignments if a.id == timer.assignment_id]
+        return [
+            a
+            for a in delivered(incident)
+            if a.state in {AssignmentState.PENDING, AssignmentState.ACCEPTED}
+        ]
 
     async def _remind(
         self,
@@ -267,12 +278,7 @@ class Deadlines:
         the profile names for it: the curator of the incident, the lead or supervising deputy
         of the department concerned, everyone of any other role (the head, a deputy)."""
         roles = spec.breach if spec is not None else (Role.CURATOR,)
-        concerned = {
-            a.department_id
-            for a in incident.assignments
-            if timer.assignment_id in (None, a.id)
-            and (timer.assignment_id is not None or a in delivered(incident))
-        }
+        concerned = {a.department_id for a in self._shares(incident, timer)}
         recipients: dict[int, StaffMember] = {}
         for role in roles:
             for m in staff.values():

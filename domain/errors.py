@@ -107,3 +107,11 @@ class AccessDenied(DomainError):
     def __init__(self, needed: frozenset[str]) -> None:
         super().__init__(f"needs one of the roles {sorted(needed)}")
         self.needed = needed
+
+
+class NotHeadsChoice(DomainError):
+    """The head named the departments (Gulkevichi 3.1.1): the curator routes to those."""
+
+    def __init__(self, department_ids: tuple[int, ...]) -> None:
+        super().__init__(f"the head chose departments {list(department_ids)}")
+        self.department_ids = department_ids

@@ -263,6 +263,9 @@ class TimerSpec:
     pause: tuple[Trigger, ...] = ()
     """The events that freeze it (a clarification asked of the author, Gulkevichi 3.1.2)."""
     resume: tuple[Trigger, ...] = ()
+    close: tuple[Trigger, ...] = ()
+    """Events that close a window without being its action (Barnaul 5: the lead confirms
+    competence): its action after that, past its time, is late."""
     kind: TimerKind = TimerKind.DEADLINE
     per: Per = Per.INCIDENT
     external: ExternalRule = ExternalRule.NONE
@@ -296,6 +299,9 @@ class TimerSpec:
 
     def stops_on(self, event: Event, kind: DraftKind | None) -> bool:
         return any(t.matches(event, kind) for t in self.stop)
+
+    def closes_on(self, event: Event, kind: DraftKind | None) -> bool:
+        return any(t.matches(event, kind) for t in self.close)
 
     def pauses_on(self, event: Event, kind: DraftKind | None) -> bool:
         return any(t.matches(event, kind) for t in self.pause)
@@ -475,6 +481,7 @@ _TIMER_KEYS = {
     "stop",
     "pause",
     "resume",
+    "close",
     "before",
     "length",
     "clock",
@@ -772,6 +779,8 @@ def _timer(
             'deadline, external = "external")',
         )
     kind = _enum(TimerKind, data, "kind", where, default=TimerKind.DEADLINE)
+    if "close" in data and kind is not TimerKind.WINDOW:
+        raise ConfigError(f"{where}.close", "only a window is closed by other events")
     clock = _enum(ClockKind, data, "clock", where, default=ClockKind.WORKING)
     significant_length = _duration(data, "significant_length", where)
     significant_clock = _enum(ClockKind, data, "significant_clock", where, default=None)
@@ -800,6 +809,7 @@ def _timer(
         stop=_triggers(data, "stop", where),
         pause=_triggers(data, "pause", where),
         resume=_triggers(data, "resume", where),
+        close=_triggers(data, "close", where),
         kind=kind,
         per=_enum(Per, data, "per", where, default=Per.INCIDENT),
         external=external,

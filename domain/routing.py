@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.clock import Clock
-from domain.errors import AccessDenied, AlreadyDone, DomainError, NotStaff, NotYours
+from domain.errors import (
+    AccessDenied,
+    AlreadyDone,
+    DomainError,
+    NotHeadsChoice,
+    NotStaff,
+    NotYours,
+)
 from domain.incident import (
     TERMINAL,
     Action,
@@ -30,7 +37,7 @@ from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import AlertEvent, Event, JointOrder, Profile
 from domain.reports import SurgeSettings, check_surge
 from domain.roles import CURATORS, HEADS, Role
-from domain.rulebook import Move, active, own_assignment
+from domain.rulebook import Move, active, own_share
 from domain.timeline import Rulers
 from domain.timer_plan import Occurrence, Plan, closed_windows, events_of, received
 from domain.timers import NoticeKind, OutboxMessage, Timer
@@ -397,6 +404,9 @@ class Routing(Workflow):
             member = await member_of(uow, actor_telegram_id)
             incident = await self._load(uow, incident_id)
             await self._check(uow, Move.ASSIGN, incident, member, now, version)
+            chosen = heads_choice(incident)
+            if chosen and set(chosen) != set(department_ids):
+                raise NotHeadsChoice(chosen)
             incident = await self._assign(uow, incident, member, department_ids, person_id, now)
             await uow.commit()
         return incident
@@ -472,8 +482,7 @@ class Routing(Workflow):
             member = await member_of(uow, actor_telegram_id)
             incident = await self._load(uow, incident_id)
             situation = await self._check(uow, Move.ACCEPT, incident, member, now, version)
-            ids = situation.acts_for | {member.id or 0}
-            assignment = own_assignment(incident, member, ids)
+            assignment = own_share(incident, member, situation)
             taken = replace(assignment, state=AssignmentState.ACCEPTED, executor_id=member.id)
             incident, plan = await self._transition(
                 uow,
@@ -511,7 +520,7 @@ class Routing(Workflow):
             situation = await self._check(
                 uow, Move.CONFIRM_COMPETENCE, incident, member, now, version
             )
-            assignment = own_assignment(incident, member, situation.acts_for | {member.id or 0})
+            assignment = own_share(incident, member, situation)
             incident, plan = await self._transition(
                 uow,
                 incident,
@@ -538,7 +547,7 @@ class Routing(Workflow):
             member = await member_of(uow, actor_telegram_id)
             incident = await self._load(uow, incident_id)
             situation = await self._check(uow, Move.RETURN, incident, member, now, version)
-            assignment = own_assignment(incident, member, situation.acts_for | {member.id or 0})
+            assignment = own_share(incident, member, situation)
             others = [
                 a
                 for a in incident.assignments
@@ -660,6 +669,17 @@ async def _member(uow: UnitOfWork, telegram_id: int, roles: frozenset[Role]) -> 
     if not member.roles & roles:
         raise AccessDenied(roles)
     return member
+
+
+def heads_choice(incident: Incident) -> tuple[int, ...]:
+    """The departments the head named in the decision the incident now stands on (Gulkevichi
+    3.1.1: the curator routes there); empty when no decision stands."""
+    if incident.status is not Status.DECIDED:
+        return ()
+    for entry in reversed(incident.history):
+        if entry.action is Action.HEAD_DECIDE:
+            return tuple(int(d) for d in entry.payload.get("departments", ()))
+    return ()
 
 
 def is_closed(incident: Incident) -> bool:

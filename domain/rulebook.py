@@ -94,8 +94,22 @@ class Situation:
     """Their leads and supervising deputies approve at their steps."""
     acts_for: frozenset[int] = frozenset()
     """People the person stands in for today (absent, with this person as substitute)."""
+    acting_departments: frozenset[int] = frozenset()
+    """The departments of those people: the person acts for them there too."""
     timers: Sequence[Timer] = ()
     """The incident's open timers."""
+
+
+def standing_in(
+    person: StaffMember, staff: Iterable[StaffMember], day: date
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Whom `person` acts for on `day`, and those people's departments."""
+    members = [m for m in staff if m.id is not None]
+    ids = acting_ids(person, members, day)
+    departments = frozenset(
+        m.department_id for m in members if m.id in ids and m.department_id is not None
+    )
+    return ids, departments
 
 
 def acting_ids(person: StaffMember, staff: Iterable[StaffMember], day: date) -> frozenset[int]:
@@ -132,6 +146,12 @@ class _Case:
     @property
     def status(self) -> Status:
         return self.incident.status
+
+    @property
+    def departments(self) -> frozenset[int]:
+        """The person's department and those of whom they stand in for."""
+        own = {self.person.department_id} if self.person.department_id is not None else set()
+        return frozenset(own) | self.situation.acting_departments
 
 
 def moves(
@@ -273,9 +293,7 @@ def _view(case: _Case) -> DomainError | None:
     for a in inc.assignments:
         if a.state is AssignmentState.QUEUED:
             continue
-        if a.executor_id in ids:
-            return None
-        if person.department_id is not None and a.department_id == person.department_id:
+        if a.executor_id in ids or a.department_id in case.departments:
             return None
         department = case.situation.departments.get(a.department_id)
         if department is not None and person.id in {
@@ -355,15 +373,19 @@ def _head(action: Action) -> Rule:
     return rule
 
 
-def own_assignment(incident: Incident, person: StaffMember, ids: frozenset[int]) -> Assignment:
+def own_assignment(
+    incident: Incident,
+    person: StaffMember,
+    ids: frozenset[int],
+    departments: frozenset[int] = frozenset(),
+) -> Assignment:
     """The share of the incident that is the person's: named to them (or to whom they stand
-    in for), else their department's. Raises NotYours or, when theirs was returned,
-    AlreadyDone."""
+    in for), else their department's (or that of whom they stand in for). Raises NotYours or,
+    when theirs was returned, AlreadyDone."""
+    theirs = departments | ({person.department_id} if person.department_id is not None else set())
     current = [a for a in active(incident) if a.state is not AssignmentState.QUEUED]
     mine = [a for a in current if a.executor_id in ids] or [
-        a
-        for a in current
-        if person.department_id is not None and a.department_id == person.department_id
+        a for a in current if a.department_id in theirs
     ]
     if mine:
         return mine[0]
@@ -371,16 +393,22 @@ def own_assignment(incident: Incident, person: StaffMember, ids: frozenset[int])
         a
         for a in incident.assignments
         if a.state is AssignmentState.RETURNED
-        and (a.executor_id in ids or a.department_id == person.department_id)
+        and (a.executor_id in ids or a.department_id in theirs)
     ]
     if returned:
         return returned[0]
     raise NotYours(f"incident {incident.id} is not assigned to {person.id}")
 
 
+def own_share(incident: Incident, person: StaffMember, situation: Situation) -> Assignment:
+    """`own_assignment` for the person as they stand today (substitutes included)."""
+    ids = situation.acts_for | ({person.id} if person.id is not None else set())
+    return own_assignment(incident, person, frozenset(ids), situation.acting_departments)
+
+
 def _own(case: _Case) -> Assignment | DomainError:
     try:
-        assignment = own_assignment(case.incident, case.person, case.ids)
+        assignment = own_assignment(case.incident, case.person, case.ids, case.departments)
     except NotYours as exc:
         return exc
     if assignment.state is AssignmentState.RETURNED:
@@ -389,11 +417,11 @@ def _own(case: _Case) -> Assignment | DomainError:
 
 
 def _taken_by_other(case: _Case, a: Assignment) -> bool:
-    return (
-        a.executor_id is not None
-        and a.executor_id not in case.ids
-        and Role.DEPARTMENT_LEAD not in case.roles
+    department = case.situation.departments.get(a.department_id)
+    lead = Role.DEPARTMENT_LEAD in case.roles or (
+        department is not None and department.lead_id in case.situation.acts_for
     )
+    return a.executor_id is not None and a.executor_id not in case.ids and not lead
 
 
 def _accept(case: _Case) -> DomainError | None:
@@ -415,15 +443,16 @@ def _return_roles(case: _Case) -> frozenset[Role]:
 
 
 def _return(case: _Case) -> DomainError | None:
-    error = _first(
-        lambda: _status(case, Action.RETURN_NOT_COMPETENT),
-        lambda: _roles(case, _return_roles(case)),
-    )
+    error = _status(case, Action.RETURN_NOT_COMPETENT)
     if error is not None:
         return error
     a = _own(case)
     if isinstance(a, DomainError):
-        return a
+        return _roles(case, _return_roles(case)) or a
+    department = case.situation.departments.get(a.department_id)
+    stands_in = department is not None and department.lead_id in case.situation.acts_for
+    if not stands_in and (error := _roles(case, _return_roles(case))) is not None:
+        return error
     if a.state not in {AssignmentState.PENDING, AssignmentState.ACCEPTED}:
         return AlreadyDone(a.executor_id)
     if _taken_by_other(case, a):
@@ -445,7 +474,7 @@ def _confirm_competence(case: _Case) -> DomainError | None:
             and timer.is_open
             and spec.kind is TimerKind.WINDOW
             and timer.assignment_id == a.id
-            and spec.stops_on(Event.COMPETENCE_CONFIRMED, None)
+            and spec.closes_on(Event.COMPETENCE_CONFIRMED, None)
         ):
             return None
     return NotInAct(Move.CONFIRM_COMPETENCE)
@@ -494,7 +523,7 @@ def writer_refusal(case: _Case) -> DomainError | None:
         return PartsMissing((writer.department_id,))
     if writer.executor_id is not None and writer.executor_id in case.ids:
         return None
-    if Role.DEPARTMENT_LEAD in case.roles and case.person.department_id == writer.department_id:
+    if Role.DEPARTMENT_LEAD in case.roles and writer.department_id in case.departments:
         return None
     if case.roles & DRAFTERS:
         return NotYours(f"incident {case.incident.id} is not {case.person.id}'s to answer")
@@ -531,11 +560,14 @@ def _edit_draft(case: _Case) -> DomainError | None:
 def step_refusal(case: _Case, role: Role) -> DomainError | None:
     """Whether the person acts for the step `role`: the role itself (a head's step: the head or
     a deputy); a lead or a supervising deputy only for the writer's department."""
+    department_id = writer_department(case.incident)
+    department = case.situation.departments.get(department_id or -1)
+    named = _named(department, role)
+    if named is not None and named in case.situation.acts_for:
+        return None  # stands in for the absent lead or supervising deputy (Lipetsk 5.2)
     needed = HEADS if role in HEADS else frozenset({role})
     if not case.roles & needed:
         return NotYourStep(role)
-    department_id = writer_department(case.incident)
-    department = case.situation.departments.get(department_id or -1)
     if department is None:
         return None
     if (
@@ -549,6 +581,17 @@ def step_refusal(case: _Case, role: Role) -> DomainError | None:
         case.person.id,
     ):
         return NotYours(f"{case.person.id} does not supervise department {department.id}")
+    return None
+
+
+def _named(department: Department | None, role: Role) -> int | None:
+    """The person a department names for an approval step: its lead, its supervising deputy."""
+    if department is None:
+        return None
+    if role is Role.DEPARTMENT_LEAD:
+        return department.lead_id
+    if role is Role.SUPERVISING_DEPUTY:
+        return department.supervising_deputy_id
     return None
 
 

@@ -56,13 +56,18 @@ def due_of(
 ) -> datetime | None:
     """When a timer started at `start` is due: the act's figure (measured back from the
     `reference` timer's due moment for a `before` timer), combined with the external deadline
-    as the timer says. None: no figure and no external deadline (the curator sets it)."""
+    as the timer says. None: no figure and no external deadline (the curator sets it), or a
+    `before` timer that started with less than its figure left (it binds nobody)."""
     ruler = rulers.for_clock(effective_clock(profile, timer, importance))
     length = effective_length(timer, importance)
     own: datetime | None = None
     if timer.before is not None:
         if reference is not None and length is not None:
-            own = max(start, ruler.subtract(reference, length.delta))
+            own = ruler.subtract(reference, length.delta)
+            if own <= start:
+                # The message reached them with less than `length` left: the act's condition
+                # cannot be met, so it binds nobody; the reference deadline still does.
+                own = None
     elif length is not None:
         own = due_after(ruler, start, length)
     if timer.external is ExternalRule.NONE or external_deadline is None:

@@ -165,23 +165,43 @@ class TimerPlanner:
                 spec = flow.timers.get(t.name)
                 if spec is None or not self._concerns(spec, t, occ):
                     continue
+                action = spec.stops_on(occ.event, occ.kind)
                 if t.is_open:
-                    if spec.stops_on(occ.event, occ.kind):
+                    if action:
                         late = spec.kind is TimerKind.WINDOW and _past(t, at)
-                        self._stop(plan, current, t, at, late=late)
+                        self._stop(plan, current, t, at, late=late, used=not late)
+                    elif spec.closes_on(occ.event, occ.kind):
+                        self._stop(plan, current, t, at, late=False)
                     elif spec.pauses_on(occ.event, occ.kind) and not t.is_paused:
                         paused = replace(t, pauses=[*t.pauses, TimerPause(at)], remind_at=None)
                         self._change(plan, current, t, paused)
                     elif spec.resumes_on(occ.event, occ.kind) and t.is_paused:
                         self._change(plan, current, t, self.resume(t, at, incident.flow))
                 elif (
-                    _expired_window(spec, t) and spec.stops_on(occ.event, occ.kind) and _past(t, at)
+                    action
+                    and _closed_unused_window(spec, t)
+                    and _past(t, at)
+                    and not _reopened(current.values(), t)
                 ):
                     marked = replace(t, stopped_at=at, breached_at=t.due_at)
                     self._change(plan, current, t, marked)
                     plan.late.append(marked)
+            if occ.event is Event.RETURNED:
+                self._unhold(plan, current)
             self._starts(plan, current, incident, occ, at, ctx)
         return plan
+
+    def _unhold(self, plan: Plan, current: dict[int, Timer]) -> None:
+        """Back with the curator: the incident's executor timers that run on (п. 8's total)
+        are held by nobody in particular until the next department takes it."""
+        for t in list(current.values()):
+            if (
+                t.is_open
+                and t.assignment_id is None
+                and t.holder_id is not None
+                and t.holder_role in {Role.EXECUTOR, Role.DEPARTMENT_LEAD}
+            ):
+                self._change(plan, current, t, replace(t, holder_id=None))
 
     def close_window(self, timer: Timer) -> Timer:
         """A window whose time ran out closes quietly at its due moment: no breach."""
@@ -229,24 +249,26 @@ class TimerPlanner:
         return timer.assignment_id == occ.assignment_id
 
     def _stop(
-        self, plan: Plan, current: dict[int, Timer], timer: Timer, at: datetime, *, late: bool
+        self,
+        plan: Plan,
+        current: dict[int, Timer],
+        timer: Timer,
+        at: datetime,
+        *,
+        late: bool,
+        used: bool = False,
     ) -> None:
-        spec = self._spec_any(timer.name)
+        """Stop a timer: a window done late is breached; a window done in time is used (its
+        repetition is never late); one past its time closed quietly at its due moment."""
         if late:
             stopped = replace(timer, stopped_at=at, breached_at=timer.due_at, remind_at=None)
             plan.late.append(stopped)
-        elif spec is not None and spec.kind is TimerKind.WINDOW and _past(timer, at):
+        elif timer.window and _past(timer, at):
             stopped = self.close_window(timer)  # it had closed already: no breach
         else:
-            stopped = replace(timer, stopped_at=at, remind_at=None)
+            stopped = replace(timer, stopped_at=at, remind_at=None, used=used and timer.window)
         plan.stop.append(stopped)
         current[id(timer)] = stopped
-
-    def _spec_any(self, name: str) -> TimerSpec | None:
-        for flow in self.profile.flows.values():
-            if name in flow.timers:
-                return flow.timers[name]
-        return None
 
     @staticmethod
     def _change(plan: Plan, current: dict[int, Timer], old: Timer, new: Timer) -> None:
@@ -348,7 +370,9 @@ class TimerPlanner:
             publisher = self.profile.publisher
             if publisher is Role.CURATOR:
                 return [(None, incident.curator_id, Role.CURATOR)]
-            return [(None, ctx.writer_id, publisher)]
+            if publisher in {Role.EXECUTOR, Role.DEPARTMENT_LEAD}:
+                return [(None, ctx.writer_id, publisher)]  # who wrote it publishes (Lipetsk 12)
+            return [(None, None, publisher)]  # whoever has the role (a press secretary)
         if spec.holder is Holder.DEPARTMENT_LEAD:
             return [(None, None, Role.DEPARTMENT_LEAD)]
         return [(None, ctx.writer_id, Role.EXECUTOR)]
@@ -366,11 +390,23 @@ def _past(timer: Timer, at: datetime) -> bool:
     return timer.due_at is not None and at > timer.due_at
 
 
-def _expired_window(spec: TimerSpec, timer: Timer) -> bool:
-    """A window already closed (by its time, or by another of its actions: the lead's
-    "our competence") and not yet found late."""
+def _reopened(timers: Iterable[Timer], closed: Timer) -> bool:
+    """Another timer of the same name and share runs (a new department has the message): the
+    action concerns it, not the window closed before."""
+    return any(
+        t.is_open and t.name == closed.name and t.assignment_id == closed.assignment_id
+        for t in timers
+    )
+
+
+def _closed_unused_window(spec: TimerSpec, timer: Timer) -> bool:
+    """A window closed (by its time, or by an event that closes it: the lead's "our
+    competence") whose action was not done in it, and not yet found late."""
     return (
-        spec.kind is TimerKind.WINDOW and timer.stopped_at is not None and timer.breached_at is None
+        spec.kind is TimerKind.WINDOW
+        and timer.stopped_at is not None
+        and not timer.used
+        and timer.breached_at is None
     )
 
 
@@ -384,6 +420,8 @@ def closed_windows(
     for t in timers:
         spec = flow.timers.get(t.name)
         if spec is None or spec.kind is not TimerKind.WINDOW or t.breached_at is not None:
+            continue
+        if t.used:
             continue
         concerned = TimerPlanner._concerns(spec, t, occ) and spec.stops_on(occ.event, occ.kind)
         if concerned and _past(t, at):

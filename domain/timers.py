@@ -40,6 +40,9 @@ class Timer:
     window: bool = False
     """A window, not a deadline (Lipetsk 7): it closes quietly; only its action done after
     it is a breach (`breached_at`)."""
+    used: bool = False
+    """A window whose action was done within it: a repetition later (a second clarification
+    request after the first was returned) is not late."""
 
     @property
     def is_open(self) -> bool:

@@ -14,20 +14,20 @@ from domain.clock import Clock
 from domain.deadlines import acting_for, nobody_can_act
 from domain.errors import DomainError, NotStaff, StaleVersion
 from domain.incident import Action, Actor, HistoryEntry, Incident
-from domain.people import Department, StaffMember
+from domain.people import Department, StaffMember, on_duty
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.profiles import AlertEvent, Profile
 from domain.roles import Role
 from domain.rulebook import (
     Move,
     Situation,
-    acting_ids,
     active,
     current_step,
     delivered,
     moves,
     refusal,
     require,
+    standing_in,
     writer_department,
 )
 from domain.timeline import Rulers
@@ -104,9 +104,11 @@ class Workflow:
         if staff is None:
             staff = await uow.staff.all()
         departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
+        acts_for, acting_departments = standing_in(member, staff, self.today(now))
         return Situation(
             departments=departments,
-            acts_for=acting_ids(member, staff, self.today(now)),
+            acts_for=acts_for,
+            acting_departments=acting_departments,
             timers=await uow.timers.open_for(incident.id),
         )
 
@@ -326,12 +328,32 @@ class Workflow:
         self, uow: UnitOfWork, incident: Incident, now: datetime, extra: Iterable[int] = ()
     ) -> None:
         """A card redrawn for everyone involved: the curator, the executors, whoever holds a
-        card of the incident, and `extra` (the approvers of the next step, the writer)."""
+        card of the incident, and `extra` (the approvers of the next step, the writer); and
+        for each of them who is absent today, whoever stands in for them."""
         people = {incident.curator_id, *(a.executor_id for a in incident.assignments), *extra}
         if incident.id is not None:
             people.update(await uow.cards.holders(incident.id))
+        staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
+        day = self.today(now)
+        for person in list(people):
+            member = staff.get(person) if person is not None else None
+            if member is not None:
+                acting = on_duty(member, day, staff).acting
+                if acting is not None and acting.id is not None:
+                    people.add(acting.id)
         for person in sorted(p for p in people if p is not None):
             await self._card(uow, incident.id, person, now)
+
+    async def _on_duty(self, uow: UnitOfWork, person_id: int | None, now: datetime) -> list[int]:
+        """Whoever acts today for `person_id`: them, or their substitute while they are away."""
+        if person_id is None:
+            return []
+        staff = {m.id: m for m in await uow.staff.all() if m.id is not None}
+        member = staff.get(person_id)
+        if member is None:
+            return []
+        acting = on_duty(member, self.today(now), staff).acting
+        return [acting.id] if acting is not None and acting.id is not None else [person_id]
 
     async def _alert(
         self,

@@ -7,7 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from domain.incident import Incident, Status
 from domain.people import StaffMember
-from domain.rulebook import Move, Situation, acting_ids, moves, settable_timers
+from domain.rulebook import Move, Situation, moves, settable_timers, standing_in
 from domain.services import Services
 from handlers.render import CardView, card_keyboard, card_text
 
@@ -35,9 +35,11 @@ async def card_view(services: Services, incident_id: int, viewer: StaffMember) -
         timers = await uow.timers.open_for(incident_id)
         all_departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
         staff = await uow.staff.all()
+        acts_for, acting_departments = standing_in(viewer, staff, services.routing.today(now))
         situation = Situation(
             departments=all_departments,
-            acts_for=acting_ids(viewer, staff, services.routing.today(now)),
+            acts_for=acts_for,
+            acting_departments=acting_departments,
             timers=timers,
         )
         allowed = moves(incident, viewer, services.profile, now, situation)

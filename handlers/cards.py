@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from domain.incident import Importance
 from domain.people import StaffMember
 from domain.profiles import Event, TimerKind
+from domain.routing import heads_choice
 from domain.services import Services
 from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, Act, IncCb
@@ -225,7 +226,10 @@ def make_router() -> Router:
                 done = texts.TAGGED
             elif a in _DEPARTMENT_PICKERS:
                 toggle, finish = _DEPARTMENT_PICKERS[a]
-                menu = await _department_menu(services, cb, toggle, finish, _selection(x))
+                selected = _selection(x)
+                if a == Act.ASSIGN_MENU and not x:  # the head's choice, ticked (3.1.1)
+                    selected = list(heads_choice(await routing.incident(cb.i)))
+                menu = await _department_menu(services, cb, toggle, finish, selected)
             elif a in {Act.ASSIGN_DONE, Act.HEAD_DONE}:
                 chosen = _selection(x)
                 decide = routing.assign if a == Act.ASSIGN_DONE else routing.head_decide

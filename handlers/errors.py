@@ -10,6 +10,7 @@ from domain.errors import (
     DomainError,
     DraftKindNotAllowed,
     HeadDecidesFirst,
+    NotHeadsChoice,
     NotInAct,
     NotStaff,
     NotYours,
@@ -50,6 +51,8 @@ def explain(
         return texts.KIND_NOT_ALLOWED
     if isinstance(error, HeadDecidesFirst):
         return texts.HEAD_DECIDES_FIRST.format(clause=error.clause or "регламент")
+    if isinstance(error, NotHeadsChoice):
+        return texts.HEADS_CHOICE
     if isinstance(error, NotInAct):
         return texts.NOT_IN_ACT
     if isinstance(error, AccessDenied | RoleNotAllowed):

@@ -13,11 +13,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.incident import Incident
 from domain.people import StaffMember
 from domain.ports import CardRef, UnitOfWork
-from domain.roles import HEADS
-from domain.rulebook import Move, Situation, acting_ids, refusal
+from domain.rulebook import Move, Situation, moves, refusal, standing_in
 from domain.services import Services
 from domain.timers import Timer
-from domain.work import AssignmentState
 from handlers import texts
 from handlers.callbacks import IncCb
 from handlers.cardbuild import render_card
@@ -32,19 +30,53 @@ def _nearest(timers: Sequence[Timer]) -> datetime | None:
     return min(dues) if dues else None
 
 
-def _involved(incident: Incident, timers: Sequence[Timer], member: StaffMember) -> bool:
-    if incident.curator_id == member.id and incident.status.value in {"new", "decided", "returned"}:
-        return True
-    if any(t.holder_id == member.id for t in timers if t.is_open):
-        return True
-    return any(
-        a.state is not AssignmentState.RETURNED
-        and (
-            a.executor_id == member.id
-            or (a.executor_id is None and a.department_id == member.department_id)
+_NOT_WORK = frozenset(
+    {
+        Move.VIEW,
+        Move.PREVIEW,
+        Move.LINK_REPEAT,
+        Move.TAG,
+        Move.SET_DETECTED,
+        Move.NOT_SUBJECT,
+        Move.PASS_EXTERNAL,
+        Move.CONVERT,
+        Move.REACTION,
+        Move.CANNOT_PUBLISH,
+        Move.AUTHOR_SILENT,
+        Move.SET_DEADLINE,
+        Move.RETURN,
+    }
+)
+"""Moves that are no task by themselves: reading, and the options beside the next step (a
+curator may mark any open message not subject, but that is not work waiting for them)."""
+
+
+async def _mine(
+    services: Services, member: StaffMember, rows: list[tuple[Incident, Sequence[Timer]]]
+) -> list[tuple[Incident, Sequence[Timer]]]:
+    """The person's tasks: what the rulebook lets them do now beyond reading it, or a deadline
+    they hold (themselves, or for an absent colleague)."""
+    now = services.clock.now()
+    async with services.uow_factory() as uow:
+        departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
+        acts_for, acting_departments = standing_in(
+            member, await uow.staff.all(), services.routing.today(now)
         )
-        for a in incident.assignments
-    ) or (incident.status.value == "awaiting_decision" and bool(member.roles & HEADS))
+    ids = acts_for | {member.id or 0}
+    found = []
+    for incident, timers in rows:
+        incident.clauses = dict(services.profile.clauses)
+        situation = Situation(
+            departments=departments,
+            acts_for=acts_for,
+            acting_departments=acting_departments,
+            timers=timers,
+        )
+        allowed = moves(incident, member, services.profile, now, situation)
+        held = any(t.is_open and t.holder_id in ids for t in timers)
+        if allowed - _NOT_WORK or (held and Move.VIEW in allowed):
+            found.append((incident, timers))
+    return found
 
 
 async def _open_with_timers(services: Services) -> list[tuple[Incident, Sequence[Timer]]]:
@@ -92,7 +124,9 @@ async def _visible(
     """Only what the rulebook lets the person see: a search finds no other department's."""
     now = services.clock.now()
     departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
-    acts_for = acting_ids(member, await uow.staff.all(), services.routing.today(now))
+    acts_for, acting_departments = standing_in(
+        member, await uow.staff.all(), services.routing.today(now)
+    )
     return [
         (incident, timers)
         for incident, timers in rows
@@ -102,7 +136,12 @@ async def _visible(
             member,
             services.profile,
             now,
-            Situation(departments=departments, acts_for=acts_for, timers=timers),
+            Situation(
+                departments=departments,
+                acts_for=acts_for,
+                acting_departments=acting_departments,
+                timers=timers,
+            ),
         )
         is None
     ]
@@ -117,7 +156,7 @@ def make_router() -> Router:
         if member is None:
             await message.answer(texts.NOT_ON_STAFF)
             return
-        rows = [r for r in await _open_with_timers(services) if _involved(r[0], r[1], member)]
+        rows = await _mine(services, member, await _open_with_timers(services))
         if not rows:
             await message.answer(texts.TASKS_EMPTY)
             return

@@ -14,7 +14,7 @@ from domain.durations import ClockKind
 from domain.incident import Incident, Status
 from domain.people import StaffMember
 from domain.profiles import Profile
-from domain.roles import CURATORS, HEADS, Role
+from domain.roles import Role
 from domain.rulebook import DRAFT_MOVES, Move, current_step
 from domain.timeline import Rulers
 from domain.timers import Timer
@@ -305,7 +305,8 @@ def _relevant(view: CardView) -> list[Timer]:
     """The viewer's own timers first; the overall answer deadline for everyone."""
     mine = []
     departments = {a.id: a.department_id for a in view.incident.assignments}
-    overseer = bool(view.viewer.roles & (CURATORS | HEADS))
+    overseer = view.profile.oversees(view.viewer.roles)
+    total = view.profile.flow(view.incident.flow).total
     for t in view.timers:
         if not t.is_open:
             continue
@@ -317,11 +318,10 @@ def _relevant(view: CardView) -> list[Timer]:
             if not own:
                 continue
         if (
-            t.name == "answer"
+            t.name == total
             or t.holder_id == view.viewer.id
             or (t.holder_id is None and t.holder_role in view.viewer.roles)
-            or view.viewer.roles & CURATORS
-            or view.viewer.roles & HEADS
+            or overseer
         ):
             mine.append(t)
     return mine

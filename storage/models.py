@@ -269,6 +269,8 @@ class TimerRow(Base):
     """When the sweep next looks at the timer (a reminder, or the breach); None when done."""
     window: Mapped[bool] = mapped_column(Boolean, server_default=false())
     """A window, not a deadline: never a breach by itself, only its action done late."""
+    used: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """A window whose action was done within it: a repetition later is not late."""
 
 
 # Partial indexes: SQLite uses one only when the query repeats its WHERE terms as written, so

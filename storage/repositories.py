@@ -1003,6 +1003,7 @@ def _timer_values(t: Timer) -> dict[str, Any]:
         "paused": t.is_paused,
         "remind_at": t.remind_at,
         "window": t.window,
+        "used": t.used,
     }
 
 
@@ -1023,6 +1024,7 @@ def _timer(row: TimerRow, pauses: Sequence[TimerPause]) -> Timer:
         breached_at=row.breached_at,
         remind_at=row.remind_at,
         window=row.window,
+        used=row.used,
     )
 
 

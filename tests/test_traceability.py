@@ -108,3 +108,24 @@ def test_every_cited_test_exists() -> None:
 def test_no_rule_is_missing_its_test() -> None:
     missing = [f"{r.profile} {r.clause} {r.key}: {r.rule}" for r in rows() if r.test == MISSING]
     assert not missing, f"{len(missing)} rules have no test yet:\n" + "\n".join(missing)
+
+
+def readings_of(name: str) -> str:
+    """The profile's readings: its TOML header comment from the first line that names them."""
+    path = ROOT / "domain" / "profile_data" / f"{name}.toml"
+    head: list[str] = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        head.append(line[2:] if line.startswith("# ") else line[1:])
+    start = next(n for n, line in enumerate(head) if "Reading" in line)
+    return "\n".join(head[start:])
+
+
+def test_the_readings_are_the_profiles_own() -> None:
+    """The page's Readings section is each profile's header, word for word: a reading changed
+    in a profile and not on the page (or the other way round) fails."""
+    text = DOC.read_text("utf-8")
+    section = text[text.index("## Readings") : text.index("\n## ", text.index("## Readings") + 1)]
+    for name in SHIPPED:
+        assert f"### {name}\n\n{readings_of(name)}\n" in section, name

@@ -164,7 +164,9 @@ def test_myasnikovsky_counts_calendar_hours_over_the_weekend(
             capsys, config(tmp_path, "myasnikovsky"), "--detected", "2026-11-20T17:30:00+03:00"
         )
     )
-    assert got["route"] == "2026-11-20T18:00:00+03:00"
+    # п. 7's 30 minutes are working minutes: Monday 09:00-09:30; п. 8's 24 hours plain hours,
+    # and the draft 4 plain hours before them (п. 10).
+    assert got["route"] == "2026-11-23T09:30:00+03:00"
     assert got["answer"] == "2026-11-21T17:30:00+03:00"
     assert got["draft"] == "2026-11-21T13:30:00+03:00"
 
@@ -205,7 +207,8 @@ def test_an_external_deadline_governs_lipetsk_too(
         )
     )
     assert got["answer"] == "2026-11-24T15:00:00+03:00"
-    assert got["draft"] == "2026-11-24T10:00:00+03:00"  # 4 h back would be before detection
+    # 4 h back would be before detection: п. 9 cannot be met and binds nobody; п. 8 does.
+    assert got["draft"] is None
 
 
 @pytest.mark.parametrize("flow", ["accounts", "incident"])

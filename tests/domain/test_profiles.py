@@ -60,9 +60,16 @@ def test_gulkevichi_has_two_flows_and_emergencies_on_days_off() -> None:
         profile.flow("nope")
 
 
-def test_myasnikovsky_counts_plain_hours() -> None:
+def test_myasnikovsky_counts_plain_hours_for_the_answer_and_working_minutes_for_its_steps() -> None:
     flow = shipped_profile("myasnikovsky").flow()
-    assert {t.clock for t in flow.timers.values()} == {ClockKind.CALENDAR}
+    clocks = {name: t.clock for name, t in flow.timers.items()}
+    assert clocks == {
+        "route": ClockKind.WORKING,
+        "draft": ClockKind.CALENDAR,
+        "approval": ClockKind.WORKING,
+        "revision": ClockKind.WORKING,
+        "answer": ClockKind.CALENDAR,
+    }
     assert flow.timers["answer"].length == Duration(24 * 60)
 
 

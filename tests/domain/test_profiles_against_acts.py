@@ -43,6 +43,7 @@ class T:
     stop: tuple[str, ...] = ()
     pause: tuple[str, ...] = ()
     resume: tuple[str, ...] = ()
+    close: tuple[str, ...] = ()
     kind: TimerKind = TimerKind.DEADLINE
     per: Per = Per.INCIDENT
     before: str | None = None
@@ -86,7 +87,13 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
         ),
         # п. 9: a draft (an intermediate one, a request) 4 hours before п. 8's deadline.
         "draft": T(
-            "п. 9", hours(4), W, ("assigned",), ("submitted",), before="answer", breach=(CUR, DEP)
+            "п. 9",
+            hours(4),
+            W,
+            ("assigned",),
+            ("submitted", "returned"),  # a return: the next department gets its own
+            before="answer",
+            breach=(CUR, DEP),
         ),
         # п. 10: the curator agrees within 1 working hour of the draft's arrival.
         "approval": T(
@@ -150,7 +157,9 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             breach=(CUR, HEAD),
         ),
         # п. 9: the draft to the head within 6 working hours.
-        "draft": T("п. 9", hours(6), W, ("assigned",), ("submitted",), breach=(CUR, HEAD)),
+        "draft": T(
+            "п. 9", hours(6), W, ("assigned",), ("submitted", "returned"), breach=(CUR, HEAD)
+        ),
         # п. 10: the account specialist publishes within an hour.
         "publication": T(
             "п. 10",
@@ -202,7 +211,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             hours(8),
             W,
             ("assigned",),
-            ("submitted.final", "submitted.intermediate"),
+            ("submitted.final", "submitted.intermediate", "returned"),
             ("submitted.clarification",),
             ("author_replied", "revision_requested.clarification"),
             breach=(CUR, HEAD),
@@ -214,6 +223,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             W,
             ("assigned",),
             ("submitted.clarification",),
+            close=("returned",),
             kind=TimerKind.WINDOW,
             breach=(CUR,),
         ),
@@ -227,7 +237,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             Duration(days=2),
             W,
             ("assigned",),
-            ("approved.final", "approved.intermediate"),
+            ("approved.final", "approved.intermediate", "returned"),
             ("submitted",),
             ("revision_requested", "author_replied"),
             external=ExternalRule.EARLIEST,
@@ -254,7 +264,9 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             breach=(HEAD,),
         ),
         # 3.2.2: processed and sent to the curator within 4 working hours.
-        "draft": T("п. 3.2.2", hours(4), W, ("assigned",), ("submitted",), breach=(CUR, HEAD)),
+        "draft": T(
+            "п. 3.2.2", hours(4), W, ("assigned",), ("submitted", "returned"), breach=(CUR, HEAD)
+        ),
         # 3.2.4: revised within 3 working hours.
         "revision": T(
             "п. 3.2.4", hours(3), W, ("revision_requested",), ("submitted",), breach=(CUR, HEAD)
@@ -265,7 +277,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             hours(8),
             W,
             ("assigned",),
-            ("approved.final", "approved.intermediate"),
+            ("approved.final", "approved.intermediate", "returned"),
             ("submitted",),
             ("revision_requested", "author_replied"),
             breach=(CUR, HEAD),
@@ -297,7 +309,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
         "route": T(
             "п. 7",
             hours(0.5),
-            CAL,
+            W,  # reading: working minutes (the act names no clock for its 30 minutes)
             ("detected",),
             ("assigned",),
             holder=Holder.CURATOR,
@@ -309,7 +321,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             hours(4),
             CAL,
             ("assigned",),
-            ("submitted",),
+            ("submitted", "returned"),
             before="answer",
             breach=(CUR, DEP),
         ),
@@ -317,7 +329,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
         "approval": T(
             "п. 10",
             hours(0.5),
-            CAL,
+            W,
             APPROVING,
             APPROVED,
             holder=Holder.CURATOR,
@@ -326,7 +338,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
         ),
         # п. 10: revised within 30 minutes.
         "revision": T(
-            "п. 10", hours(0.5), CAL, ("revision_requested",), ("submitted",), breach=(CUR, DEP)
+            "п. 10", hours(0.5), W, ("revision_requested",), ("submitted",), breach=(CUR, DEP)
         ),
         # п. 8: prepared and published within 24 hours; п. 12: breaches to the deputy head.
         "answer": T(
@@ -349,7 +361,8 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             hours(0.5),
             W,
             ("assigned",),
-            (*WINDOW_STOPS, "competence_confirmed"),
+            WINDOW_STOPS,
+            close=("competence_confirmed",),
             kind=TimerKind.WINDOW,
             per=Per.ASSIGNMENT,
             holder=Holder.DEPARTMENT_LEAD,
@@ -361,7 +374,8 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             None,
             W,
             ("assigned",),
-            ("submitted",),
+            # п. 5: handed to the controller agreed with the supervising deputy
+            ("step_approved", "approved", "revision_requested", "returned"),
             external=ExternalRule.EXTERNAL,
             settable=True,
             breach=(CUR, Role.DEPARTMENT_LEAD),
@@ -383,7 +397,7 @@ TIMERS: dict[tuple[str, str], dict[str, T]] = {
             None,
             W,
             ("revision_requested",),
-            ("submitted",),
+            ("step_approved", "approved", "revision_requested"),
             external=ExternalRule.EXTERNAL,
             settable=True,
             breach=(CUR, Role.DEPARTMENT_LEAD),
@@ -419,6 +433,7 @@ def test_every_timer_is_the_acts(profile: str, flow: str) -> None:
             tuple(str(t) for t in spec.stop),
             tuple(str(t) for t in spec.pause),
             tuple(str(t) for t in spec.resume),
+            tuple(str(t) for t in spec.close),
             spec.kind,
             spec.per,
             spec.before,
@@ -435,6 +450,7 @@ def test_every_timer_is_the_acts(profile: str, flow: str) -> None:
             want.stop,
             want.pause,
             want.resume,
+            want.close,
             want.kind,
             want.per,
             want.before,

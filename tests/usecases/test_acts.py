@@ -19,9 +19,9 @@ from domain.answering import (
     PromiseTooLate,
 )
 from domain.deadlines import Deadlines
-from domain.errors import AccessDenied, HeadDecidesFirst, NotInAct, NotYours
+from domain.errors import AccessDenied, HeadDecidesFirst, NotInAct, NotYours, NotYourStep
 from domain.incident import Action, DraftKind, Importance, Incident, Source, Status
-from domain.people import StaffMember
+from domain.people import Department, StaffMember
 from domain.profiles import shipped_profile
 from domain.roles import Role
 from domain.routing import Routing, RoutingSettings
@@ -385,3 +385,141 @@ async def test_myasnikovsky_and_barnaul_have_no_intermediate_answers() -> None:
             await answering(world).start_draft(
                 300, iid(inc), inc.version, DraftKind.INTERMEDIATE, date(2026, 11, 30)
             )
+
+
+# ---- what a return, a joint answer and an absence do to who holds a deadline ----------------
+
+
+async def test_a_return_ends_the_departments_clocks_and_the_next_one_gets_its_own() -> None:
+    world = await build_world("bor")
+    inc = (await world.routing.register_post(100, POST)).incident
+    inc = await world.routing.send_to_head(100, iid(inc), inc.version)
+    inc = await world.routing.head_decide(200, iid(inc), inc.version, [pid_d(world)])
+    inc = await world.routing.accept(300, iid(inc), inc.version)
+    world.clock.set(msk("2026-11-24 10:20"))  # within п. 7's window
+    back = await world.routing.return_not_competent(300, iid(inc), inc.version, "Не моё")
+    assert not back.late and "draft" not in await timers(world, back.incident)
+    world.clock.set(msk("2026-11-24 14:00"))
+    inc = await world.routing.send_to_head(100, iid(inc), back.incident.version)
+    housing_id = world.housing.id or 0
+    inc = await world.routing.head_decide(200, iid(inc), inc.version, [housing_id])
+    draft = (await timers(world, inc))["draft"]
+    # п. 9: 6 working hours from the new department's receipt: 14-18, then 9-11 → 11:00.
+    assert draft.due_at == msk("2026-11-25 11:00") and draft.holder_id is None
+    world.clock.set(msk("2026-11-25 11:01"))
+    await sweeper(world).sweep()
+    named = {str(p["holder_ids"]) for _, p in outbox(world, NoticeKind.BREACH)}
+    assert named == {str([world.sidorova.id])}  # not the one who returned it in time
+
+
+async def test_in_a_joint_answer_the_deadlines_are_held_by_who_still_works_on_it() -> None:
+    world = await build_world("lipetsk")
+    answers = answering(world)
+    inc = (await world.routing.register_post(100, POST)).incident
+    inc = await world.routing.assign(
+        100, iid(inc), inc.version, [pid_d(world), world.housing.id or 0]
+    )
+    inc = await world.routing.accept(300, iid(inc), inc.version)
+    inc = await answers.submit_part(300, iid(inc), inc.version, "Дороги: яма заделана", [])
+    world.clock.set(msk("2026-11-24 16:01"))  # п. 9: 4 h before Wednesday 11:00 → 16:00
+    await sweeper(world).sweep()
+    breach = [p for _, p in outbox(world, NoticeKind.BREACH) if p["timer"] == "draft"]
+    assert breach and all(p["holder_ids"] == [world.sidorova.id] for p in breach)
+
+
+async def test_a_window_used_in_time_is_not_late_when_its_action_comes_again() -> None:
+    world = await build_world("gulkevichi")
+    answers = answering(world)
+    inc = (await world.routing.register_post(100, POST)).incident
+    inc = await world.routing.send_to_head(100, iid(inc), inc.version)
+    inc = await world.routing.head_decide(200, iid(inc), inc.version, [pid_d(world)])
+    inc = await world.routing.assign(100, iid(inc), inc.version, [pid_d(world)])
+    inc = await world.routing.accept(300, iid(inc), inc.version)
+    world.clock.set(msk("2026-11-24 11:00"))  # within 3.1.2's 4 hours (until 14:00)
+    asked = "Здравствуйте! Уточните, пожалуйста, номер дома и подъезда."
+    inc = await drafted(answers, inc, kind=DraftKind.CLARIFICATION, text=asked)
+    inc = await answers.request_revision(100, iid(inc), inc.version, "Вежливее")
+    world.clock.set(msk("2026-11-24 15:00"))
+    inc = await drafted(
+        answers, inc, kind=DraftKind.CLARIFICATION, text="Уточните, пожалуйста, номер дома."
+    )
+    window = next(t for t in await all_timers(world, inc) if t.name == "clarification")
+    assert window.used and window.breached_at is None
+
+
+async def test_a_substitute_approves_for_the_absent_supervising_deputy() -> None:
+    from tests.usecases.conftest import absent
+
+    world = await build_world("barnaul")
+    answers = answering(world)
+    async with world.uow() as uow:
+        deputy = await uow.staff.add(
+            StaffMember(
+                None, 500, "Зам", frozenset({Role.SUPERVISING_DEPUTY}), substitute_id=world.head.id
+            )
+        )
+        await uow.staff.update(absent(deputy, date(2026, 11, 1), date(2026, 11, 30)))
+        parks = await uow.departments.add(
+            Department(None, "Парки", supervising_deputy_id=deputy.id)
+        )
+        await uow.staff.add(
+            StaffMember(None, 600, "Садовник", frozenset({Role.EXECUTOR}), parks.id)
+        )
+        await uow.commit()
+    inc = (await world.routing.register_post(100, POST)).incident
+    inc = await world.routing.assign(100, iid(inc), inc.version, [parks.id or 0])
+    inc = await world.routing.accept(600, iid(inc), inc.version)
+    inc = await drafted(answers, inc, tg=600)
+    with pytest.raises(NotYourStep):  # a deputy who does not stand in for him
+        await answers.approve(201, iid(inc), inc.version)
+    inc = await answers.approve(200, iid(inc), inc.version)  # the head stands in (Lipetsk 5.2)
+    assert inc.approvals[-1].role is Role.SUPERVISING_DEPUTY
+    assert inc.approvals[-1].approver_id == world.head.id
+
+
+async def test_a_draft_reached_with_less_than_four_hours_left_binds_nobody() -> None:
+    world = await build_world("lipetsk")
+    inc = (await world.routing.register_post(100, POST)).incident
+    world.clock.set(msk("2026-11-25 08:00"))
+    inc = await world.routing.assign(
+        100, iid(inc), (await world.routing.incident(iid(inc))).version, [pid_d(world)]
+    )
+    # п. 8: Wednesday 11:00; 4 working hours before it is Tuesday 16:00, already past when the
+    # department got it: п. 9 cannot be met, so no draft deadline; п. 8 still runs.
+    running = await timers(world, inc)
+    assert "draft" not in running and running["answer"].due_at == msk("2026-11-25 11:00")
+
+
+async def test_gulkevichi_the_curator_routes_where_the_head_decided() -> None:
+    from domain.errors import NotHeadsChoice
+
+    world = await build_world("gulkevichi")
+    inc = (await world.routing.register_post(100, POST)).incident
+    inc = await world.routing.send_to_head(100, iid(inc), inc.version)
+    inc = await world.routing.head_decide(200, iid(inc), inc.version, [pid_d(world)])
+    with pytest.raises(NotHeadsChoice):
+        await world.routing.assign(100, iid(inc), inc.version, [world.housing.id or 0])
+    inc = await world.routing.assign(100, iid(inc), inc.version, [pid_d(world)])
+    assert inc.status is Status.ASSIGNED
+
+
+async def test_barnaul_the_controller_sets_the_revision_deadline() -> None:
+    world = await build_world("barnaul")
+    answers = answering(world)
+    async with world.uow() as uow:
+        await uow.staff.add(StaffMember(None, 500, "Зам", frozenset({Role.SUPERVISING_DEPUTY})))
+        await uow.commit()
+    post = replace(POST, external_number="88-3", external_deadline=msk("2026-11-25 17:00"))
+    inc = (await world.routing.register_post(100, post)).incident
+    inc = await world.routing.assign(100, iid(inc), inc.version, [pid_d(world)])
+    inc = await world.routing.accept(300, iid(inc), inc.version)
+    inc = await drafted(answers, inc)
+    inc = await answers.approve(500, iid(inc), inc.version)
+    inc = await answers.request_revision(100, iid(inc), inc.version, "Добавьте фото")
+    revision = (await timers(world, inc))["revision"]
+    assert revision.due_at == msk("2026-11-25 17:00")  # the system's, until the controller sets one
+    inc = await answers.set_deadline(
+        100, iid(inc), inc.version, "revision", msk("2026-11-24 15:00")
+    )
+    assert (await timers(world, inc))["revision"].due_at == msk("2026-11-24 15:00")
+    assert inc.history[-1].payload["timer"] == "revision"

@@ -196,10 +196,11 @@ async def test_myasnikovsky_curator_forwards_in_30_min_and_records_the_regions_s
     world = await build_world("myasnikovsky")
     answers = answering(world)
     inc = await in_work(world)
-    world.clock.set(msk("2026-11-28 10:00"))  # a Saturday: the act counts plain hours
+    world.clock.set(msk("2026-11-28 10:00"))  # a Saturday: the 24 hours are plain hours
     inc = await drafted(answers, inc)
     approval = (await timers(answers, inc))["approval"]
-    assert approval.due_at == msk("2026-11-28 10:30") and approval.holder_id == world.curator.id
+    # п. 10's 30 minutes are working minutes (the reading): Monday 09:00-09:30.
+    assert approval.due_at == msk("2026-11-30 09:30") and approval.holder_id == world.curator.id
     inc = await answers.approve(100, iid(inc), inc.version)
     assert inc.status is Status.UNDER_APPROVAL
     assert "approval" not in await timers(answers, inc)  # the region's step has no figure
@@ -218,7 +219,7 @@ async def test_myasnikovsky_curator_forwards_in_30_min_and_records_the_regions_s
         None,
         Decision.REVISION,
     )
-    assert (await timers(answers, inc))["revision"].due_at == msk("2026-11-28 12:30")
+    assert (await timers(answers, inc))["revision"].due_at == msk("2026-11-30 09:30")
     assert (
         world.ivanov.id,
         {"reason": "Добавьте сроки ремонта", "role": "external_curator", "external": True},
