@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.incident import Incident
 from domain.people import StaffMember
 from domain.ports import CardRef, UnitOfWork
+from domain.roles import CURATORS
 from domain.rulebook import Move, Situation, moves, refusal, standing_in
 from domain.services import Services
 from domain.timers import Timer
@@ -49,6 +50,10 @@ _NOT_WORK = frozenset(
 )
 """Moves that are no task by themselves: reading, and the options beside the next step (a
 curator may mark any open message not subject, but that is not work waiting for them)."""
+_CURATORS_OWN = frozenset(
+    {Move.ASSIGN, Move.SEND_TO_HEAD, Move.AUTHOR_REPLIED, Move.RECORD_EXTERNAL, Move.PUBLISH}
+)
+"""A curator's tasks on the messages they registered (or hold for an absent colleague)."""
 
 
 async def _mine(
@@ -74,7 +79,10 @@ async def _mine(
         )
         allowed = moves(incident, member, services.profile, now, situation)
         held = any(t.is_open and t.holder_id in ids for t in timers)
-        if allowed - _NOT_WORK or (held and Move.VIEW in allowed):
+        work = allowed - _NOT_WORK
+        if member.roles & CURATORS and incident.curator_id not in ids:
+            work -= _CURATORS_OWN  # another curator's message is theirs to route
+        if work or (held and Move.VIEW in allowed):
             found.append((incident, timers))
     return found
 
