@@ -150,12 +150,23 @@ class Deadlines:
                 window = spec is not None and spec.kind is TimerKind.WINDOW
                 if window and timer.due_at is not None and timer.due_at <= now:
                     # A window closes quietly: only what is done after it is late.
-                    await uow.timers.update(replace(timer, stopped_at=timer.due_at, remind_at=None))
+                    await uow.timers.close_window(timer.id or 0)
+                    continue
+                schedule = [(k, m) for k, m in reminder_schedule(spec, timer, self.rulers)]
+                due_now = [k for k, m in schedule if m <= now]
+                if BREACH in due_now:
+                    timer = replace(timer, breached_at=timer.due_at)
+                # Only the sweep's own columns, only while the timer still runs: an action
+                # that stopped or paused it since the read wins, and nothing is said of it.
+                running = await uow.timers.mark_swept(
+                    timer.id or 0,
+                    next_remind_at(spec, timer, self.rulers, now),
+                    timer.due_at if BREACH in due_now else None,
+                )
+                if not running:
                     continue
                 fresh: list[str] = []
-                for kind, moment in reminder_schedule(spec, timer, self.rulers):
-                    if moment > now:
-                        break
+                for kind in due_now:
                     key = ReminderKey(timer.incident_id, f"{timer.name}:{timer.id}", kind)
                     if await uow.reminders.record(key, now):
                         fresh.append(kind)
@@ -168,11 +179,7 @@ class Deadlines:
                     await self._remind(uow, incident, timer, staff, now, warned[-1])
                 if BREACH in fresh:
                     breaches += 1
-                    timer = replace(timer, breached_at=timer.due_at)
                     await self._escalate(uow, incident, timer, spec, staff, now)
-                await uow.timers.update(
-                    replace(timer, remind_at=next_remind_at(spec, timer, self.rulers, now))
-                )
             await uow.commit()
         return SweepReport(len(timers), reminders, breaches)
 

@@ -113,6 +113,18 @@ class TimerRepository(Protocol):
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]: ...
 
+    async def mark_swept(
+        self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None
+    ) -> bool:
+        """The sweep's own columns only (`remind_at`; `breached_at` when given), and only
+        while the timer is still open and running: False when an action stopped or paused it
+        since the sweep read it (then the sweep says nothing of it)."""
+        ...
+
+    async def close_window(self, timer_id: int) -> bool:
+        """A window's time ran out: stopped at its due moment, if still open and running."""
+        ...
+
     async def for_incident(self, incident_id: int) -> Sequence[Timer]:
         """Open and stopped, in the order they started."""
         ...

@@ -1055,16 +1055,46 @@ class SqlTimerRepository:
     async def update(self, timer: Timer) -> None:
         if timer.id is None:
             raise ValueError("a timer that was never added cannot be updated")
+        values = _timer_values(timer)
+        # A breach the sweep recorded stays recorded, whatever copy an action writes back.
+        values["breached_at"] = func.coalesce(TimerRow.breached_at, timer.breached_at)
         result = await self.session.execute(
             update(TimerRow)
             .where(TimerRow.id == timer.id)
-            .values(_timer_values(timer))
+            .values(values)
             .execution_options(synchronize_session=False)
         )
         if _rowcount(result) != 1:
             raise NotFound("timer", timer.id)
         await self.session.execute(delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id))
         await self._write_pauses(timer.id, timer.pauses)
+
+    async def mark_swept(
+        self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None
+    ) -> bool:
+        values: dict[str, Any] = {"remind_at": remind_at}
+        if breached_at is not None:
+            values["breached_at"] = breached_at
+        return await self._if_running(timer_id, values)
+
+    async def close_window(self, timer_id: int) -> bool:
+        return await self._if_running(timer_id, {"stopped_at": TimerRow.due_at, "remind_at": None})
+
+    async def _if_running(self, timer_id: int, values: dict[str, Any]) -> bool:
+        """Write only these columns, only where the timer is still open and not paused: the
+        first write of the sweep's transaction, so on SQLite it also takes the write lock
+        before the notices are queued."""
+        result = await self.session.execute(
+            update(TimerRow)
+            .where(
+                TimerRow.id == timer_id,
+                TimerRow.stopped_at.is_(None),
+                TimerRow.paused == false(),
+            )
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]:
         rows = await self.session.scalars(

@@ -243,7 +243,29 @@ class _Timers:
 
     async def update(self, timer: Timer) -> None:
         assert timer.id is not None
-        self.uow.data.timers[timer.id] = copy.deepcopy(timer)
+        stored = copy.deepcopy(timer)
+        before = self.uow.data.timers.get(timer.id)
+        if before is not None and before.breached_at is not None:
+            stored.breached_at = before.breached_at
+        self.uow.data.timers[timer.id] = stored
+
+    async def mark_swept(
+        self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None
+    ) -> bool:
+        timer = self.uow.data.timers.get(timer_id)
+        if timer is None or not timer.is_open or timer.is_paused:
+            return False
+        timer.remind_at = remind_at
+        if breached_at is not None:
+            timer.breached_at = breached_at
+        return True
+
+    async def close_window(self, timer_id: int) -> bool:
+        timer = self.uow.data.timers.get(timer_id)
+        if timer is None or not timer.is_open or timer.is_paused:
+            return False
+        timer.stopped_at, timer.remind_at = timer.due_at, None
+        return True
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]:
         return [
