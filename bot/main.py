@@ -19,11 +19,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.clock import FileClock, SystemClock
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.reporting import Reporting, surge_settings
 from bot.rulers import build_rulers
 from bot.scheduler import Scheduler, report_triggers
@@ -35,14 +35,17 @@ from domain.clock import Clock
 from domain.deadlines import Deadlines
 from domain.routing import Routing, RoutingSettings
 from domain.services import Services
-from domain.staffing import ensure_setup_invite
+from domain.staffing import ensure_setup_invite, update_skipped
 from handlers import get_routers, staff_middleware, texts
 from storage.engine import Database, StorageError, database_url, open_database
+from storage.inbox import SqlInbox
 
 log = logging.getLogger("otklik")
 
 TOKEN_ENV = "BOT_TOKEN"
 SENDER_GRACE_SECONDS = 10
+UPDATES_GRACE_SECONDS = 20
+"""At a stop, the updates in hand get this long to finish; the rest wait for the next start."""
 
 
 def new_token() -> str:
@@ -115,18 +118,51 @@ def build_dispatcher(services: Services) -> Dispatcher:
     return dp
 
 
-async def until_stopped() -> None:
-    """A worker has no polling loop to stop it: wait for SIGTERM or SIGINT."""
+def stop_signals() -> asyncio.Event:
+    """An event set at SIGTERM or SIGINT (what a service stop and Ctrl+C send)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def release_signals() -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+
+
+async def until_stopped() -> None:
+    """A worker has no polling loop to stop it: wait for SIGTERM or SIGINT."""
+    stop = stop_signals()
     try:
         await stop.wait()
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
-    log.info("worker stopping")
+        release_signals()
+    log.info("stopping")
+
+
+def build_inbox(dp: Dispatcher, bot: Bot, db: Database, services: Services) -> Inbox:
+    async def on_bad(update_id: int, reason: str) -> None:
+        await update_skipped(db.unit_of_work, services.clock, update_id, reason)
+        services.kick()
+
+    return Inbox(dp, bot, SqlInbox(db.sessions), services.clock, on_bad=on_bad)
+
+
+async def serve_polling(inbox: Inbox, settings: Settings) -> None:
+    """Long polling through the inbox until SIGTERM or SIGINT; what was acknowledged is
+    finished (or, past the grace, handled at the next start)."""
+    stop = stop_signals()
+    waiter = asyncio.create_task(stop.wait())
+    waiter.add_done_callback(lambda _: inbox.stop())
+    try:
+        await inbox.poll(long_poll=settings.telegram.polling_timeout, grace=UPDATES_GRACE_SECONDS)
+    finally:
+        waiter.cancel()
+        release_signals()
+    log.info("polling stopped")
 
 
 def webhook_secret(token: str) -> str:
@@ -135,33 +171,50 @@ def webhook_secret(token: str) -> str:
     return hashlib.sha256(f"otklik-webhook:{token}".encode()).hexdigest()
 
 
-async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings, token: str) -> None:
-    """Updates arrive as HTTP posts. Each is answered only once handled, so if the bot dies
-    while handling one, Telegram delivers it again. The webhook stays set across restarts:
-    Telegram keeps what comes meanwhile."""
+async def serve_webhook(inbox: Inbox, bot: Bot, settings: Settings, token: str) -> None:
+    """Updates arrive as HTTP posts, through the inbox. Each is answered only once handled, so
+    if the bot dies while handling one, Telegram delivers it again; an update delivered again
+    once handled is answered at once and changes nothing. The webhook stays set across
+    restarts: Telegram keeps what comes meanwhile."""
     url = settings.telegram.webhook_url
     assert url is not None  # validated with the settings
     host, _, port = settings.telegram.webhook_listen.rpartition(":")
     secret = webhook_secret(token)
+
+    async def on_update(request: web.Request) -> web.StreamResponse:
+        if not secrets.compare_digest(
+            request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), secret
+        ):
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            raw = await request.json()
+            int(raw["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400, text="Bad Request")
+        tasks = await inbox.take([raw])
+        if tasks:
+            await asyncio.gather(*tasks)
+        return web.Response(status=200)
+
     app = web.Application()
-    SimpleRequestHandler(
-        dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret
-    ).register(app, path=urlsplit(url).path or "/")
-    setup_application(app, dp, bot=bot)
+    app.router.add_post(urlsplit(url).path or "/", on_update)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
+    await inbox.prune()
+    await inbox.replay()
     try:
         await web.TCPSite(runner, host, int(port)).start()
         await bot.set_webhook(
             url,
             secret_token=secret,
-            allowed_updates=dp.resolve_used_update_types(),
+            allowed_updates=inbox.dp.resolve_used_update_types(),
             drop_pending_updates=False,
         )
         log.info("webhook %s served on %s", url, settings.telegram.webhook_listen)
         await until_stopped()
     finally:
         await runner.cleanup()
+        await inbox.drain(UPDATES_GRACE_SECONDS)
 
 
 async def _serve(settings: Settings, token: str) -> int:
@@ -230,17 +283,18 @@ async def _serve(settings: Settings, token: str) -> int:
         scheduler.start()
         if worker:
             await until_stopped()
-        elif settings.telegram.mode == "webhook":
-            await serve_webhook(build_dispatcher(services), bot, settings, token)
         else:
-            await bot.delete_webhook(drop_pending_updates=False)  # back from webhook mode
             dp = build_dispatcher(services)
-            await dp.start_polling(
-                bot,
-                polling_timeout=settings.telegram.polling_timeout,
-                handle_signals=True,
-                close_bot_session=False,
-            )
+            inbox = build_inbox(dp, bot, db, services)
+            await dp.emit_startup(bot=bot, **dp.workflow_data)
+            try:
+                if settings.telegram.mode == "webhook":
+                    await serve_webhook(inbox, bot, settings, token)
+                else:
+                    await bot.delete_webhook(drop_pending_updates=False)  # back from webhook mode
+                    await serve_polling(inbox, settings)
+            finally:
+                await dp.emit_shutdown(bot=bot, **dp.workflow_data)
     finally:
         if scheduler is not None:
             scheduler.stop()

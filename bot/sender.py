@@ -439,6 +439,11 @@ class Sender:
                 late=late,
                 reason=html.escape(str(payload.get("reason", ""))),
             )
+        if notice.kind is NoticeKind.UPDATE_SKIPPED:
+            return texts.UPDATE_SKIPPED_NOTICE.format(
+                update_id=html.escape(str(payload.get("update_id", "?"))),
+                reason=html.escape(str(payload.get("reason", ""))[:500]),
+            )
         if notice.kind is NoticeKind.BLOCKED:
             return texts.BLOCKED_NOTICE.format(name=html.escape(str(payload.get("name", ""))))
         if notice.kind is NoticeKind.NOBODY_CAN_ACT:

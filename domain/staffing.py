@@ -88,6 +88,27 @@ async def bot_blocked(
         return member
 
 
+async def update_skipped(
+    uow_factory: UnitOfWorkFactory, clock: Clock, update_id: int, reason: str
+) -> None:
+    """An update from Telegram could not be read and was skipped: each administrator is told
+    once, so the bot gets updated before more is missed."""
+    async with uow_factory() as uow:
+        for admin in await uow.staff.all():
+            if admin.active and Role.ADMIN in admin.roles:
+                await uow.outbox.add(
+                    OutboxMessage(
+                        id=None,
+                        created_at=clock.now(),
+                        kind=NoticeKind.UPDATE_SKIPPED,
+                        recipient_id=admin.id,
+                        payload={"update_id": update_id, "reason": reason[:500]},
+                        dedupe_key=f"skipped:{update_id}:{admin.id}",
+                    )
+                )
+        await uow.commit()
+
+
 async def redeem(
     uow_factory: UnitOfWorkFactory, clock: Clock, token: str, telegram_id: int, full_name: str
 ) -> StaffMember:

@@ -85,6 +85,9 @@ class NoticeKind(StrEnum):
     """An executor is absent with no present substitute, or blocked the bot."""
     BLOCKED = "blocked"
     """A staff member blocked the bot: the curators are told (`payload["name"]`)."""
+    UPDATE_SKIPPED = "update_skipped"
+    """An update from Telegram could not be read and was skipped: the administrators are told
+    (`payload["update_id"]`, `payload["reason"]`)."""
     REMINDER = "reminder"
     BREACH = "breach"
     TEXT = "text"

@@ -17,6 +17,7 @@ from aiogram.types import (
     MessageOriginUser,
 )
 
+from domain import receipts
 from domain.errors import DomainError
 from domain.incident import Source
 from domain.intake import Origin, find_urls, network_of, origin_from_forward, origin_from_text
@@ -95,6 +96,8 @@ def media_of(message: Message) -> tuple[str, ...]:
 class _Album:
     messages: list[Message] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
+    receipts: list[receipts.Receipt] = field(default_factory=list)
+    """The inbox's receipts of the album's updates: handled when the album is registered."""
 
 
 class AlbumCollector:
@@ -107,6 +110,10 @@ class AlbumCollector:
         key = f"{message.chat.id}:{message.media_group_id}"
         album = self._albums.setdefault(key, _Album())
         album.messages.append(message)
+        receipt = receipts.current()
+        if receipt is not None:
+            receipt.deferred = True  # settled with the album, not when this handler returns
+            album.receipts.append(receipt)
         if album.task is not None:
             album.task.cancel()
 
@@ -114,7 +121,10 @@ class AlbumCollector:
             await asyncio.sleep(ALBUM_QUIET_SECONDS)
             done = self._albums.pop(key)
             assert callable(finish)
-            await finish(sorted(done.messages, key=lambda m: m.message_id))
+            with receipts.holding(receipts.combined(done.receipts)) as receipt:
+                await finish(sorted(done.messages, key=lambda m: m.message_id))
+                if receipt is not None:
+                    await receipt.done()
 
         album.task = asyncio.create_task(later())
 

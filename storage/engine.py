@@ -42,6 +42,36 @@ class StorageError(Exception):
     """The database cannot be used; the message is one line naming the problem."""
 
 
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialization failure, deadlock, lock not available: try the whole work again."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A write refused for another's lock (SQLite "database is locked" past the busy timeout,
+    a PostgreSQL serialization failure or deadlock): the same work, repeated, can succeed."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError):
+            orig = current.orig
+            if isinstance(orig, sqlite3.OperationalError) or "sqlite" in type(orig).__module__:
+                reason = str(orig).lower()
+                if "locked" in reason or "busy" in reason:
+                    return True
+            state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+            cause = getattr(orig, "__cause__", None)
+            state = state or getattr(cause, "sqlstate", None)
+            if state in TRANSIENT_SQLSTATES:
+                return True
+        elif isinstance(current, sqlite3.OperationalError):
+            reason = str(current).lower()
+            if "locked" in reason or "busy" in reason:
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def database_url(data_dir: Path | str, url: str | None) -> str:
     """The configured URL, or the SQLite file `otklik.sqlite3` in the data directory."""
     if url:

@@ -424,6 +424,31 @@ class ContentPostRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+# ---- the inbox (bot/inbox.py, storage/inbox.py) ---------------------------------------------
+
+
+class InboxRow(Base):
+    """A Telegram update as received, recorded before it is acknowledged. `state`: `new` until
+    handled; `done` when its effect committed (in that transaction) or it needed none; `bad`
+    when it could not be parsed; `failed` when its handler raised. Kept a week, so a webhook
+    retry or a polling redelivery after a crash finds it handled."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    raw: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(CODE), server_default=text("'new'"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+Index(
+    "ix_inbox_new",
+    InboxRow.update_id,
+    sqlite_where=InboxRow.state == text("'new'"),
+    postgresql_where=InboxRow.state == text("'new'"),
+)
+
 # Deadline breaches of a period: timers by due moment, covering what tells a breach.
 Index("ix_timers_due_at", TimerRow.due_at, TimerRow.stopped_at, TimerRow.breached_at)
 # "Was the answer late": one probe per incident into the answer timers only (the report queries

@@ -8,6 +8,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import receipts
+from storage.inbox import mark_handled
 from storage.reports import SqlReportRepository
 from storage.repositories import (
     SqlCardRepository,
@@ -56,6 +58,14 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        """Commit; the updates being handled (the inbox's receipt) are marked handled in the
+        same transaction, so their effect and the record of it land together."""
+        receipt = receipts.current()
+        if receipt is not None and not receipt.recorded and receipt.update_ids:
+            await mark_handled(self.session, receipt.update_ids)
+            await self.session.commit()
+            receipt.recorded = True
+            return
         await self.session.commit()
 
     async def rollback(self) -> None:
