@@ -199,6 +199,9 @@ class TestingSettings(_Section):
     clock_file: Path | None = None
     """The bot's "now": the ISO moment written in this file, ticking on from when it was written."""
     sender_interval_seconds: float = Field(default=5.0, gt=0, le=60)
+    hold_updates_file: Path | None = None
+    """While this file exists, updates are recorded and acknowledged but not handled: a test
+    stops the bot between an update's receipt and its effect."""
 
 
 class IntakeSettings(_Section):

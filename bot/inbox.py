@@ -95,6 +95,7 @@ class Inbox:
         on_bad: BadUpdate | None = None,
         retries: Iterable[float] = RETRIES,
         concurrency: int = CONCURRENCY,
+        hold: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.dp = dp
         self.bot = bot
@@ -102,6 +103,8 @@ class Inbox:
         self.clock = clock
         self.on_bad = on_bad
         self.retries = tuple(retries)
+        self.hold = hold
+        """Awaited before each update is handled (tests stop the bot in between)."""
         self._gate = asyncio.Semaphore(concurrency)
         self._lanes: dict[str, _Lane] = {}
         self._inflight: dict[int, asyncio.Task[None]] = {}
@@ -155,6 +158,8 @@ class Inbox:
     async def _run(self, update_id: int, raw: dict[str, Any], key: str, lane: _Lane) -> None:
         try:
             async with lane.lock, self._gate:
+                if self.hold is not None:
+                    await self.hold()
                 await self.handle(update_id, raw)
         except Exception:  # the inbox records failures; nothing may kill the loop
             log.exception("update %s: the inbox could not record its outcome", update_id)
@@ -192,13 +197,26 @@ class Inbox:
                     log.warning("update %s: database busy, trying again (%s)", update_id, exc)
                     continue
                 log.exception("update %s failed", update_id)
-                if not receipt.recorded:
-                    await self.store.settle([update_id], FAILED, repr(exc)[:2000])
                 await self._apologise(raw, busy=transient)
+                if not receipt.recorded:
+                    await self._settle_failed(update_id, repr(exc)[:2000])
                 return
             if not receipt.deferred:
                 await receipt.done()
             return
+
+    async def _settle_failed(self, update_id: int, note: str) -> None:
+        """Record the failure, waiting out a lock: left `new`, the update would be handled
+        again at the next start although the person was told it did not go through."""
+        for pause in (0.0, 0.5, 2.0, 5.0, 10.0):
+            await asyncio.sleep(pause)
+            try:
+                await self.store.settle([update_id], FAILED, note)
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+        log.error("update %s: its failure could not be recorded", update_id)
 
     async def _settle(self, receipt: Receipt) -> None:
         await self.store.settle(receipt.update_ids, DONE)

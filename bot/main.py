@@ -143,12 +143,22 @@ async def until_stopped() -> None:
     log.info("stopping")
 
 
-def build_inbox(dp: Dispatcher, bot: Bot, db: Database, services: Services) -> Inbox:
+def build_inbox(
+    dp: Dispatcher, bot: Bot, db: Database, services: Services, settings: Settings
+) -> Inbox:
     async def on_bad(update_id: int, reason: str) -> None:
         await update_skipped(db.unit_of_work, services.clock, update_id, reason)
         services.kick()
 
-    return Inbox(dp, bot, SqlInbox(db.sessions), services.clock, on_bad=on_bad)
+    hold = None
+    hold_file = settings.testing.hold_updates_file
+    if hold_file is not None:
+
+        async def hold() -> None:
+            while hold_file.exists():  # noqa: ASYNC110 - a file has no event to wait on
+                await asyncio.sleep(0.05)
+
+    return Inbox(dp, bot, SqlInbox(db.sessions), services.clock, on_bad=on_bad, hold=hold)
 
 
 async def serve_polling(inbox: Inbox, settings: Settings) -> None:
@@ -285,7 +295,7 @@ async def _serve(settings: Settings, token: str) -> int:
             await until_stopped()
         else:
             dp = build_dispatcher(services)
-            inbox = build_inbox(dp, bot, db, services)
+            inbox = build_inbox(dp, bot, db, services, settings)
             await dp.emit_startup(bot=bot, **dp.workflow_data)
             try:
                 if settings.telegram.mode == "webhook":

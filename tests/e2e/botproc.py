@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.telegram import FakeTelegram
+from tests.e2e.telegram.waits import WAIT
 from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,7 +171,7 @@ class BotProcess:
             self.lines.append(line.decode("utf-8", "replace").rstrip())
             self._changed.set()
 
-    async def wait_line(self, check: Callable[[str], bool], timeout: float = 20) -> str:  # noqa: ASYNC109
+    async def wait_line(self, check: Callable[[str], bool], timeout: float = WAIT) -> str:  # noqa: ASYNC109
         async def find() -> str:
             while True:
                 for line in self.lines:

@@ -25,6 +25,7 @@ from .state import (
     MessageView,
     UserRecord,
 )
+from .waits import WAIT
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -124,7 +125,7 @@ class _ChatSide:
     async def wait_for(
         self,
         match: Match,
-        timeout: float = 20.0,  # noqa: ASYNC109
+        timeout: float = WAIT,  # noqa: ASYNC109
         *,
         since: int | None = None,
     ) -> MessageView:
@@ -528,7 +529,7 @@ class Press:
     def answer(self) -> CallbackAnswer | None:
         return self._query.answer
 
-    async def answered(self, timeout: float = 20.0) -> CallbackAnswer:  # noqa: ASYNC109
+    async def answered(self, timeout: float = WAIT) -> CallbackAnswer:  # noqa: ASYNC109
         """Wait until the bot answers this query (answerCallbackQuery)."""
         answer = await self._fake.notifier.wait_until(lambda: self._query.answer, timeout)
         if answer is None:

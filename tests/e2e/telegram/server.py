@@ -20,6 +20,7 @@ from .methods import BotApi
 from .people import People
 from .protocol import NOT_FOUND, UNAUTHORIZED, ApiError, Json, Params, Upload
 from .state import MessageRecord, MessageView, State, UpdateEntry, UserRecord
+from .waits import WAIT
 
 DEFAULT_TOKEN = "7000000001:AAFakeTelegramTokenForOtklikE2eTests01"
 MAX_UPLOAD = 64 * 1024 * 1024
@@ -158,7 +159,7 @@ class FakeTelegram:
         self,
         method: str,
         predicate: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = WAIT,  # noqa: ASYNC109
     ) -> ApiCall:
         """Wait until a finished call to `method` (matching `predicate`) is recorded."""
 
@@ -177,7 +178,7 @@ class FakeTelegram:
         self,
         method: str,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = WAIT,  # noqa: ASYNC109
     ) -> None:
         """Wait until `count` requests to `method` have arrived (finished or not).
 
@@ -189,7 +190,7 @@ class FakeTelegram:
             return
         raise AssertionError(f"fewer than {count} {method} requests within {timeout} s")
 
-    async def wait_until(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:  # noqa: ASYNC109
+    async def wait_until(self, check: Callable[[], Any], timeout: float = WAIT) -> Any:  # noqa: ASYNC109
         """Wait until `check()` returns something truthy (re-checked on every change)."""
         value = await self.notifier.wait_until(lambda: check() or None, timeout)
         if value is None:

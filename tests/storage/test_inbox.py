@@ -1,0 +1,251 @@
+"""The inbox's table and its handling loop (#13): updates recorded once, marked handled in the
+transaction of their effect, redeliveries ignored, unreadable ones skipped, and a write that
+finds the database locked retried whole (two writers on one SQLite file)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.inbox import Inbox
+from domain.people import Department
+from domain.receipts import Receipt, holding
+from storage.engine import Database, create_engine, is_transient, session_factory
+from storage.inbox import BAD, DONE, FAILED, NEW, SqlInbox
+from tests.fakes import FixedClock
+
+T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+def message(update_id: int, text: str, *, date: object = 1_700_000_000) -> dict[str, Any]:
+    user = {"id": 501, "is_bot": False, "first_name": "Ярослава"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": date,
+            "chat": {"id": 501, "type": "private"},
+            "from": user,
+            "text": text,
+        },
+    }
+
+
+async def departments(db: Database) -> list[str]:
+    async with db.unit_of_work() as uow:
+        return [d.name for d in await uow.departments.all()]
+
+
+async def test_updates_are_recorded_once_and_redeliveries_are_not_handled_again(
+    db: Database,
+) -> None:
+    inbox = SqlInbox(db.sessions)
+    first = await inbox.receive([(1, "{}"), (2, "{}")], T0)
+    assert first == {1, 2}
+    # Recorded, not handled: a redelivery (the bot crashed first) is still to handle.
+    assert await inbox.receive([(2, "{}"), (3, "{}")], T0) == {2, 3}
+    await inbox.settle([2], DONE)
+    assert await inbox.receive([(2, "{}")], T0) == set()  # handled: changes nothing
+    assert [i for i, _ in await inbox.pending()] == [1, 3]
+    await inbox.settle([1], BAD, "date: not a date")
+    assert await inbox.state_of(1) == BAD
+    await inbox.settle([1], DONE)  # a settled update keeps its outcome
+    assert await inbox.state_of(1) == BAD
+
+
+async def test_the_effect_and_the_mark_commit_together(db: Database) -> None:
+    inbox = SqlInbox(db.sessions)
+    await inbox.receive([(10, "{}"), (11, "{}")], T0)
+    done = Receipt((10,))
+    with holding(done):
+        async with db.unit_of_work() as uow:
+            await uow.departments.add(Department(None, "Отдел благоустройства"))
+            await uow.commit()
+    assert done.recorded
+    assert await inbox.state_of(10) == DONE
+    lost = Receipt((11,))
+    with holding(lost):
+        async with db.unit_of_work() as uow:
+            await uow.departments.add(Department(None, "Отдел, которого не будет"))
+            await uow.rollback()
+    assert not lost.recorded
+    assert await inbox.state_of(11) == NEW  # its effect did not land: handled again at start
+    assert await departments(db) == ["Отдел благоустройства"]
+
+
+async def test_handled_updates_are_forgotten_after_a_week_unhandled_never(db: Database) -> None:
+    inbox = SqlInbox(db.sessions)
+    await inbox.receive([(20, "{}"), (21, "{}")], T0)
+    await inbox.receive([(22, "{}")], T0 + timedelta(days=6))
+    await inbox.settle([20, 22], DONE)
+    assert await inbox.prune(T0 + timedelta(days=1)) == 1
+    assert await inbox.state_of(20) is None
+    assert await inbox.state_of(21) == NEW
+    assert await inbox.state_of(22) == DONE
+
+
+async def add_department(db: Database, name: str) -> None:
+    async with db.unit_of_work() as uow:
+        await uow.departments.add(Department(None, name))
+        await uow.commit()
+
+
+class Registering:
+    """A dispatcher stand-in whose handler writes a department named by the message's text,
+    through the project's unit of work, as the bot's handlers do."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.attempts: list[int] = []
+
+    async def feed_update(self, bot: Bot, update: Update) -> None:
+        self.attempts.append(update.update_id)
+        assert update.message is not None and update.message.text
+        async with self.db.unit_of_work() as uow:
+            await uow.departments.add(Department(None, update.message.text))
+            await uow.commit()
+
+    def resolve_used_update_types(self) -> list[str]:
+        return ["message"]
+
+
+class Telling(Bot):
+    def __init__(self) -> None:
+        super().__init__("42:TEST")
+        self.told: list[tuple[int, str]] = []
+
+    async def send_message(self, chat_id: int | str, text: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.told.append((int(chat_id), text))
+
+
+def two_writers(path: Path, busy: float) -> Database:
+    """The bot's engine on `path` with a short busy timeout, beside another writer."""
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url, busy_timeout=busy)
+    return Database(url, engine, session_factory(engine))
+
+
+async def hold_write_lock(path: Path, seconds: float, taken: asyncio.Event) -> None:
+    """Another process's writer: holds SQLite's write lock for `seconds`."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        taken.set()
+        await asyncio.sleep(seconds)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def sqlite_file(sqlite_url: str) -> Path:
+    return Path(sqlite_url.removeprefix("sqlite+aiosqlite:///"))
+
+
+async def test_a_write_that_finds_the_database_locked_is_retried_whole(sqlite_file: Path) -> None:
+    db = two_writers(sqlite_file, busy=0.2)
+    try:
+        handler = Registering(db)
+        bot = Telling()
+        inbox = Inbox(
+            cast(Dispatcher, handler),
+            bot,
+            SqlInbox(db.sessions),
+            FixedClock(T0),
+            retries=(0.3, 0.5, 1.0, 2.0),
+        )
+        await inbox.store.receive([(30, json.dumps(message(30, "Отдел ЖКХ")))], T0)
+        taken = asyncio.Event()
+        other = asyncio.create_task(hold_write_lock(sqlite_file, 1.0, taken))
+        await taken.wait()
+        with pytest.raises(OperationalError):  # the lock is real: a plain write fails on it
+            await add_department(db, "Мимо")
+        await inbox.handle(30, message(30, "Отдел ЖКХ"))
+        await other
+        assert len(handler.attempts) >= 2  # the first attempt met the lock
+        assert await departments(db) == ["Отдел ЖКХ"]
+        assert await SqlInbox(db.sessions).state_of(30) == DONE
+        assert bot.told == []
+    finally:
+        await db.close()
+
+
+async def test_a_write_still_locked_after_the_retries_tells_the_person(sqlite_file: Path) -> None:
+    db = two_writers(sqlite_file, busy=0.1)
+    try:
+        handler = Registering(db)
+        bot = Telling()
+        store = SqlInbox(db.sessions)
+        inbox = Inbox(cast(Dispatcher, handler), bot, store, FixedClock(T0), retries=(0.1,))
+        await store.receive([(31, json.dumps(message(31, "Отдел связи")))], T0)
+        taken = asyncio.Event()
+        other = asyncio.create_task(hold_write_lock(sqlite_file, 1.5, taken))
+        await taken.wait()
+        await inbox.handle(31, message(31, "Отдел связи"))
+        await other
+        assert len(handler.attempts) == 2
+        assert await store.state_of(31) == FAILED
+        assert await departments(db) == []
+        assert bot.told and bot.told[0][0] == 501 and "занята" in bot.told[0][1]
+    finally:
+        await db.close()
+
+
+async def test_an_unreadable_update_is_kept_raw_skipped_and_reported(db: Database) -> None:
+    handler = Registering(db)
+    reported: list[tuple[int, str]] = []
+
+    async def on_bad(update_id: int, reason: str) -> None:
+        reported.append((update_id, reason))
+
+    store = SqlInbox(db.sessions)
+    inbox = Inbox(cast(Dispatcher, handler), Telling(), store, FixedClock(T0), on_bad=on_bad)
+    tasks = await inbox.take(
+        [message(40, "Отдел новый", date="not a date"), message(41, "Отдел после")]
+    )
+    await asyncio.gather(*tasks)
+    assert await store.state_of(40) == BAD
+    assert await store.state_of(41) == DONE
+    assert handler.attempts == [41]
+    assert reported and reported[0][0] == 40 and "date" in reported[0][1]
+    assert await departments(db) == ["Отдел после"]
+    # Kept raw for whoever looks into it.
+    async with db.sessions() as session:
+        from storage.models import InboxRow
+
+        row = await session.get(InboxRow, 40)
+        assert row is not None and "not a date" in row.raw
+
+
+async def test_a_restart_handles_what_was_recorded_and_not_handled(db: Database) -> None:
+    store = SqlInbox(db.sessions)
+    await store.receive([(50, json.dumps(message(50, "Отдел А")))], T0)
+    await store.receive([(51, json.dumps(message(51, "Отдел Б")))], T0)
+    await store.settle([51], DONE)  # handled before the crash
+    handler = Registering(db)
+    inbox = Inbox(cast(Dispatcher, handler), Telling(), store, FixedClock(T0))
+    assert await inbox.replay() == 1
+    await inbox.drain(30)
+    assert handler.attempts == [50]
+    assert await departments(db) == ["Отдел А"]
+
+
+def test_transient_failures_are_told_from_others() -> None:
+    locked = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+    assert is_transient(locked)
+    assert not is_transient(OperationalError("INSERT", {}, sqlite3.OperationalError("no table")))
+
+    class Serialization(Exception):
+        sqlstate = "40001"
+
+    assert is_transient(DBAPIError("UPDATE", {}, Serialization()))
+    assert not is_transient(ValueError("nothing to do with the database"))
