@@ -33,7 +33,6 @@ from domain.incident import (
     Incident,
     Outcome,
     Reaction,
-    Status,
 )
 from domain.people import Department
 from domain.ports import UnitOfWork, UnitOfWorkFactory
@@ -868,28 +867,18 @@ class Answering(Workflow):
     async def close_silent_clarifications(self, now: datetime | None = None) -> list[int]:
         """For the scheduler, only where `clarification_silence` is configured (no act has
         such a rule): close the clarification requests published that long ago with no
-        reply. The incidents waiting are found in SQL-sized pages of the open ones."""
+        reply. The database finds them (status and the last request's moment), a page a run."""
         silence = self.settings.clarification_silence
         if silence is None:
             return []
         now = now or self.clock.now()
         async with self.uow_factory() as uow:
-            waiting = [
-                i
-                for i in await uow.incidents.list_open(self.settings.sweep_limit)
-                if i.status is Status.CLARIFICATION
-            ]
+            waiting = await uow.incidents.silent_clarifications(
+                now - silence, self.settings.sweep_limit
+            )
         closed: list[int] = []
         for incident in waiting:
-            asked = next(
-                (
-                    e.at
-                    for e in reversed(incident.history)
-                    if e.action is Action.PUBLISH_CLARIFICATION
-                ),
-                None,
-            )
-            if incident.id is None or asked is None or now - asked < silence:
+            if incident.id is None:
                 continue
             try:
                 await self.author_silent(incident.id, incident.version)

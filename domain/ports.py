@@ -37,6 +37,25 @@ class IncidentRepository(Protocol):
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]: ...
 
+    async def count_open(self) -> int:
+        """How many incidents are open (COUNT in the database)."""
+        ...
+
+    async def open_page(self, after_id: int | None = None, limit: int = 500) -> Sequence[Incident]:
+        """Open incidents by id, after `after_id`: a keyset page of all of them."""
+        ...
+
+    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
+        """Open incidents by their nearest open deadline (none last), then by id: a page."""
+        ...
+
+    async def silent_clarifications(
+        self, asked_before: datetime, limit: int = 100
+    ) -> Sequence[Incident]:
+        """Incidents waiting for the author whose last clarification request was published
+        before `asked_before`."""
+        ...
+
     async def by_number(self, number: str) -> Incident | None: ...
 
     async def search(self, text: str, limit: int = 20) -> Sequence[Incident]:
@@ -112,6 +131,10 @@ class TimerRepository(Protocol):
     async def update(self, timer: Timer) -> None: ...
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]: ...
+
+    async def open_for_many(self, incident_ids: Sequence[int]) -> Mapping[int, Sequence[Timer]]:
+        """The open timers of several incidents at once (one query, whatever their number)."""
+        ...
 
     async def mark_swept(
         self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None

@@ -20,6 +20,13 @@ class IncCb(CallbackData, prefix="i1"):
     x: str = ""
 
 
+class ListCb(CallbackData, prefix="l1"):
+    """A page of a list: `k` the list (`t` /tasks, `b` /board), `p` the page from 0."""
+
+    k: str
+    p: int
+
+
 class AdmCb(CallbackData, prefix="a1"):
     """Administration menus: action code and an argument."""
 

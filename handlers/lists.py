@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -18,12 +20,14 @@ from domain.rulebook import Move, Situation, moves, refusal, standing_in
 from domain.services import Services
 from domain.timers import Timer
 from handlers import texts
-from handlers.callbacks import IncCb
+from handlers.callbacks import IncCb, ListCb
 from handlers.cardbuild import render_card
 from handlers.render import list_line
 
 LIMIT = 30
 OPEN = "op"
+TASKS = "t"
+BOARD = "b"
 
 
 def _nearest(timers: Sequence[Timer]) -> datetime | None:
@@ -56,71 +60,146 @@ _CURATORS_OWN = frozenset(
 """A curator's tasks on the messages they registered (or hold for an absent colleague)."""
 
 
-async def _mine(
-    services: Services, member: StaffMember, rows: list[tuple[Incident, Sequence[Timer]]]
-) -> list[tuple[Incident, Sequence[Timer]]]:
-    """The person's tasks: what the rulebook lets them do now beyond reading it, or a deadline
-    they hold (themselves, or for an absent colleague)."""
+SCAN = 500
+"""Open incidents looked at per query when /tasks goes through all of them."""
+
+
+async def _mine(services: Services, member: StaffMember) -> list[tuple[Incident, Sequence[Timer]]]:
+    """The person's tasks among all open messages (read in keyset pages, their timers with
+    them): what the rulebook lets them do now beyond reading it, or a deadline they hold
+    (themselves, or for an absent colleague)."""
     now = services.clock.now()
+    found = []
     async with services.uow_factory() as uow:
         departments = {d.id: d for d in await uow.departments.all() if d.id is not None}
         acts_for, acting_departments = standing_in(
             member, await uow.staff.all(), services.routing.today(now)
         )
-    ids = acts_for | {member.id or 0}
-    found = []
-    for incident, timers in rows:
-        incident.clauses = dict(services.profile.clauses)
-        situation = Situation(
-            departments=departments,
-            acts_for=acts_for,
-            acting_departments=acting_departments,
-            timers=timers,
-        )
-        allowed = moves(incident, member, services.profile, now, situation)
-        held = any(t.is_open and t.holder_id in ids for t in timers)
-        work = allowed - _NOT_WORK
-        if member.roles & CURATORS and incident.curator_id not in ids:
-            work -= _CURATORS_OWN  # another curator's message is theirs to route
-        if work or (held and Move.VIEW in allowed):
-            found.append((incident, timers))
+        ids = acts_for | {member.id or 0}
+        after: int | None = None
+        while True:
+            batch = await uow.incidents.open_page(after, SCAN)
+            if not batch:
+                break
+            timers_of = await uow.timers.open_for_many([i.id for i in batch if i.id is not None])
+            for incident in batch:
+                timers = timers_of.get(incident.id or 0, ())
+                incident.clauses = dict(services.profile.clauses)
+                situation = Situation(
+                    departments=departments,
+                    acts_for=acts_for,
+                    acting_departments=acting_departments,
+                    timers=timers,
+                )
+                allowed = moves(incident, member, services.profile, now, situation)
+                held = any(t.is_open and t.holder_id in ids for t in timers)
+                work = allowed - _NOT_WORK
+                if member.roles & CURATORS and incident.curator_id not in ids:
+                    work -= _CURATORS_OWN  # another curator's message is theirs to route
+                if work or (held and Move.VIEW in allowed):
+                    found.append((incident, timers))
+            if len(batch) < SCAN:
+                break
+            after = batch[-1].id
     return found
 
 
-async def _open_with_timers(services: Services) -> list[tuple[Incident, Sequence[Timer]]]:
+async def _board_page(
+    services: Services, page: int
+) -> tuple[int, list[tuple[Incident, Sequence[Timer]]]]:
+    """All open messages: how many (COUNT), and one page by the nearest deadline."""
     async with services.uow_factory() as uow:
-        incidents = await uow.incidents.list_open(limit=1000)
-        return [(i, await uow.timers.open_for(i.id)) for i in incidents if i.id is not None]
+        total = await uow.incidents.count_open()
+        incidents = await uow.incidents.open_by_urgency(page * LIMIT, LIMIT)
+        timers_of = await uow.timers.open_for_many([i.id for i in incidents if i.id is not None])
+    return total, [(i, timers_of.get(i.id or 0, ())) for i in incidents]
 
 
 def _listing(
-    title: str, rows: list[tuple[Incident, Sequence[Timer]]], services: Services
+    title: str,
+    rows: Sequence[tuple[Incident, Sequence[Timer]]],
+    services: Services,
+    *,
+    total: int | None = None,
+    page: int = 0,
+    kind: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of a list: its lines, a button per message, and ◀️/▶️ when there are more
+    pages (`kind` says which list the page buttons turn). `rows` is the page itself when
+    `total` is given, else the whole list (its first page is shown)."""
     now = services.clock.now()
+    total = len(rows) if total is None else total
+    shown = rows[:LIMIT]
+    pages = max(1, -(-total // LIMIT))
     lines = [title]
     kb = InlineKeyboardBuilder()
-    for incident, timers in rows[:LIMIT]:
+    for incident, timers in shown:
         lines.append(list_line(incident, timers, now, services.rulers, services.zone))
         kb.button(
             text=f"№{incident.number or incident.id}",
             callback_data=IncCb(a=OPEN, i=incident.id or 0, v=incident.version),
         )
-    if len(rows) > LIMIT:
-        lines.append(texts.LIST_MORE.format(count=len(rows) - LIMIT))
-    kb.adjust(5)
-    return "\n".join(lines), (kb.as_markup() if rows else None)
+    sizes = [5] * -(-len(shown) // 5)
+    if kind is not None and pages > 1:
+        lines.append(texts.LIST_PAGE.format(page=page + 1, pages=pages))
+        nav = 0
+        if page > 0:
+            kb.button(text=texts.LIST_PREV, callback_data=ListCb(k=kind, p=page - 1))
+            nav += 1
+        if page + 1 < pages:
+            kb.button(text=texts.LIST_NEXT, callback_data=ListCb(k=kind, p=page + 1))
+            nav += 1
+        sizes.append(nav)
+    elif total > len(shown):
+        lines.append(texts.LIST_MORE.format(count=total - len(shown)))
+    if sizes:
+        kb.adjust(*sizes)
+    return "\n".join(lines), (kb.as_markup() if shown else None)
 
 
 def _by_urgency(
     rows: list[tuple[Incident, Sequence[Timer]]], now: datetime
 ) -> list[tuple[Incident, Sequence[Timer]]]:
-    def key(row: tuple[Incident, Sequence[Timer]]) -> tuple[bool, float]:
+    def key(row: tuple[Incident, Sequence[Timer]]) -> tuple[bool, float, int]:
         due = _nearest(row[1])
         if due is None:
-            return (True, 0.0)
-        return (False, (due - now).total_seconds())
+            return (True, 0.0, row[0].id or 0)
+        return (False, (due - now).total_seconds(), row[0].id or 0)
 
     return sorted(rows, key=key)
+
+
+async def _tasks_view(
+    services: Services, member: StaffMember, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    rows = _by_urgency(await _mine(services, member), services.clock.now())
+    if not rows:
+        return None
+    pages = -(-len(rows) // LIMIT)
+    page = min(max(page, 0), pages - 1)
+    return _listing(
+        texts.TASKS_TITLE.format(count=len(rows)),
+        rows[page * LIMIT : (page + 1) * LIMIT],
+        services,
+        total=len(rows),
+        page=page,
+        kind=TASKS,
+    )
+
+
+async def _board_view(
+    services: Services, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    total, rows = await _board_page(services, max(page, 0))
+    if total == 0:
+        return None
+    pages = -(-total // LIMIT)
+    if page >= pages:  # the board shrank since the button was drawn
+        page = pages - 1
+        total, rows = await _board_page(services, page)
+    return _listing(
+        texts.BOARD_TITLE.format(count=total), rows, services, total=total, page=page, kind=BOARD
+    )
 
 
 async def _visible(
@@ -164,16 +243,11 @@ def make_router() -> Router:
         if member is None:
             await message.answer(texts.NOT_ON_STAFF)
             return
-        rows = await _mine(services, member, await _open_with_timers(services))
-        if not rows:
+        view = await _tasks_view(services, member, 0)
+        if view is None:
             await message.answer(texts.TASKS_EMPTY)
             return
-        text, markup = _listing(
-            texts.TASKS_TITLE.format(count=len(rows)),
-            _by_urgency(rows, services.clock.now()),
-            services,
-        )
-        await message.answer(text, reply_markup=markup)
+        await message.answer(view[0], reply_markup=view[1])
 
     @router.message(Command("board"))
     async def on_board(message: Message, services: Services, member: StaffMember | None) -> None:
@@ -183,16 +257,35 @@ def make_router() -> Router:
         if not services.profile.oversees(member.roles):
             await message.answer(texts.NOT_ALLOWED)
             return
-        rows = await _open_with_timers(services)
-        if not rows:
+        view = await _board_view(services, 0)
+        if view is None:
             await message.answer(texts.BOARD_EMPTY)
             return
-        text, markup = _listing(
-            texts.BOARD_TITLE.format(count=len(rows)),
-            _by_urgency(rows, services.clock.now()),
-            services,
-        )
-        await message.answer(text, reply_markup=markup)
+        await message.answer(view[0], reply_markup=view[1])
+
+    @router.callback_query(ListCb.filter())
+    async def on_page(
+        query: CallbackQuery, callback_data: ListCb, services: Services, member: StaffMember | None
+    ) -> None:
+        if member is None:
+            await query.answer(texts.NOT_ON_STAFF, show_alert=True)
+            return
+        if callback_data.k == BOARD:
+            if not services.profile.oversees(member.roles):
+                await query.answer(texts.NOT_ALLOWED, show_alert=True)
+                return
+            view = await _board_view(services, callback_data.p)
+            empty = texts.BOARD_EMPTY
+        else:
+            view = await _tasks_view(services, member, callback_data.p)
+            empty = texts.TASKS_EMPTY
+        if isinstance(query.message, Message):
+            with contextlib.suppress(TelegramBadRequest):  # the same page again: not modified
+                if view is None:
+                    await query.message.edit_text(empty)
+                else:
+                    await query.message.edit_text(view[0], reply_markup=view[1])
+        await query.answer()
 
     @router.message(Command("find"))
     async def on_find(
@@ -215,7 +308,8 @@ def make_router() -> Router:
                 for i in await uow.incidents.search(query, limit=LIMIT)
                 if i.id != (exact.id if exact else None)
             ]
-            rows = [(i, await uow.timers.open_for(i.id)) for i in found if i.id is not None]
+            timers_of = await uow.timers.open_for_many([i.id for i in found if i.id is not None])
+            rows = [(i, timers_of.get(i.id or 0, ())) for i in found if i.id is not None]
             rows = await _visible(services, uow, member, rows)
         if not rows:
             await message.answer(texts.FIND_EMPTY)

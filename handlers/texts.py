@@ -324,6 +324,9 @@ FIND_TITLE = "Найдено ({count}):"
 LIST_LINE = "№{number} · {status} · {deadline}"
 LIST_NO_DEADLINE = "без срока"
 LIST_MORE = "…и ещё {count}"
+LIST_PAGE = "Страница {page} из {pages}"
+LIST_PREV = "◀️ Назад"
+LIST_NEXT = "Дальше ▶️"
 
 # ---- administration ------------------------------------------------------------------------
 

@@ -407,6 +407,61 @@ class SqlIncidentRepository:
         )
         return await self._load(list(ids))
 
+    async def count_open(self) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(IncidentRow)
+            .where(IncidentRow.status.in_([s.value for s in OPEN]))
+        )
+        return int(count or 0)
+
+    async def open_page(self, after_id: int | None = None, limit: int = 500) -> Sequence[Incident]:
+        query = select(IncidentRow.id).where(IncidentRow.status.in_([s.value for s in OPEN]))
+        if after_id is not None:
+            query = query.where(IncidentRow.id > after_id)
+        ids = await self.session.scalars(query.order_by(IncidentRow.id).limit(limit))
+        found = await self._load(list(ids))
+        return sorted(found, key=lambda i: i.id or 0)
+
+    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
+        nearest = (
+            select(TimerRow.incident_id, func.min(TimerRow.due_at).label("due"))
+            .where(TimerRow.stopped_at.is_(None), TimerRow.due_at.is_not(None))
+            .group_by(TimerRow.incident_id)
+            .subquery()
+        )
+        ids = list(
+            await self.session.scalars(
+                select(IncidentRow.id)
+                .outerjoin(nearest, nearest.c.incident_id == IncidentRow.id)
+                .where(IncidentRow.status.in_([s.value for s in OPEN]))
+                .order_by(nearest.c.due.is_(None), nearest.c.due, IncidentRow.id)
+                .offset(offset)
+                .limit(limit)
+            )
+        )
+        order = {incident_id: n for n, incident_id in enumerate(ids)}
+        return sorted(await self._load(ids), key=lambda i: order.get(i.id or 0, 0))
+
+    async def silent_clarifications(
+        self, asked_before: datetime, limit: int = 100
+    ) -> Sequence[Incident]:
+        asked = (
+            select(func.max(HistoryRow.at))
+            .where(
+                HistoryRow.incident_id == IncidentRow.id,
+                HistoryRow.action == Action.PUBLISH_CLARIFICATION.value,
+            )
+            .scalar_subquery()
+        )
+        ids = await self.session.scalars(
+            select(IncidentRow.id)
+            .where(IncidentRow.status == Status.CLARIFICATION.value, asked < asked_before)
+            .order_by(IncidentRow.id)
+            .limit(limit)
+        )
+        return await self._load(list(ids))
+
     async def by_number(self, number: str) -> Incident | None:
         incident_id = await self.session.scalar(
             select(IncidentRow.id).where(IncidentRow.number == number)
@@ -1104,6 +1159,20 @@ class SqlTimerRepository:
             .execution_options(populate_existing=True)
         )
         return await self._with_pauses(rows.all())
+
+    async def open_for_many(self, incident_ids: Sequence[int]) -> Mapping[int, Sequence[Timer]]:
+        found: dict[int, list[Timer]] = {i: [] for i in incident_ids}
+        if not incident_ids:
+            return found
+        rows = await self.session.scalars(
+            select(TimerRow)
+            .where(TimerRow.incident_id.in_(list(incident_ids)), TimerRow.stopped_at.is_(None))
+            .order_by(TimerRow.incident_id, TimerRow.id)
+            .execution_options(populate_existing=True)
+        )
+        for timer in await self._with_pauses(rows.all()):
+            found.setdefault(timer.incident_id, []).append(timer)
+        return found
 
     async def for_incident(self, incident_id: int) -> Sequence[Timer]:
         """Open and stopped: a window that closed by its time is found late by the action

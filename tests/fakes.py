@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from domain.errors import StaleVersion
-from domain.incident import OPEN, HistoryEntry, Incident, Source
+from domain.incident import OPEN, Action, HistoryEntry, Incident, Source, Status
 from domain.people import Department, Invite, StaffMember
 from domain.ports import CardRef, ReportRun, UnitOfWork
 from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer
@@ -111,6 +111,47 @@ class _Incidents:
     async def list_open(self, limit: int = 100) -> Sequence[Incident]:
         items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
         return [copy.deepcopy(i) for i in sorted(items, key=lambda i: i.detected_at)[:limit]]
+
+    async def count_open(self) -> int:
+        return sum(1 for i in self.uow.data.incidents.values() if i.status in OPEN)
+
+    async def open_page(self, after_id: int | None = None, limit: int = 500) -> Sequence[Incident]:
+        items = sorted(
+            (
+                i
+                for i in self.uow.data.incidents.values()
+                if i.status in OPEN and (after_id is None or (i.id or 0) > after_id)
+            ),
+            key=lambda i: i.id or 0,
+        )
+        return [copy.deepcopy(i) for i in items[:limit]]
+
+    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
+        never = datetime.max.replace(tzinfo=UTC)
+
+        def due(incident: Incident) -> tuple[bool, datetime, int]:
+            dues = [
+                t.due_at
+                for t in self.uow.data.timers.values()
+                if t.incident_id == incident.id and t.is_open and t.due_at is not None
+            ]
+            return (not dues, min(dues) if dues else never, incident.id or 0)
+
+        items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
+        ordered = sorted(items, key=due)
+        return [copy.deepcopy(i) for i in ordered[offset : offset + limit]]
+
+    async def silent_clarifications(
+        self, asked_before: datetime, limit: int = 100
+    ) -> Sequence[Incident]:
+        found = []
+        for incident in sorted(self.uow.data.incidents.values(), key=lambda i: i.id or 0):
+            if incident.status is not Status.CLARIFICATION:
+                continue
+            asked = [e.at for e in incident.history if e.action is Action.PUBLISH_CLARIFICATION]
+            if asked and max(asked) < asked_before:
+                found.append(copy.deepcopy(incident))
+        return found[:limit]
 
     async def by_number(self, number: str) -> Incident | None:
         found = next((i for i in self.uow.data.incidents.values() if i.number == number), None)
@@ -266,6 +307,9 @@ class _Timers:
             return False
         timer.stopped_at, timer.remind_at = timer.due_at, None
         return True
+
+    async def open_for_many(self, incident_ids: Sequence[int]) -> Mapping[int, Sequence[Timer]]:
+        return {i: await self.open_for(i) for i in incident_ids}
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]:
         return [
