@@ -36,6 +36,7 @@ from domain.deadlines import Deadlines
 from domain.routing import Routing, RoutingSettings
 from domain.services import Services
 from domain.staffing import ensure_setup_invite, update_skipped
+from domain.timers import NOTICES_LANE, REPORTS_LANE
 from handlers import get_routers, staff_middleware, texts
 from storage.engine import Database, StorageError, database_url, open_database
 from storage.inbox import SqlInbox
@@ -239,11 +240,22 @@ async def _serve(settings: Settings, token: str) -> int:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
     session.middleware(Throttle(overall_per_second=settings.telegram.messages_per_second))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
-    sender = Sender(services, bot, interval=settings.testing.sender_interval_seconds)
-    services.kick = sender.kick
+    # Two lanes of the outbox: cards, reminders and alerts never wait behind a report being
+    # made (queries over a period, a chart and a workbook rendered in another process).
+    interval = settings.testing.sender_interval_seconds
+    sender = Sender(services, bot, interval=interval, lane=NOTICES_LANE)
+    report_sender = Sender(services, bot, interval=interval, lane=REPORTS_LANE)
+    senders = (sender, report_sender)
+
+    def kick() -> None:
+        for one in senders:
+            one.kick()
+
+    services.kick = kick
     reporting = Reporting(services, db, settings)  # reports: rendered by the sender, posted by
-    sender.renderers.update(reporting.renderers())  # the sweep (bot/reporting.py)
-    sender_task: asyncio.Task[None] | None = None
+    for one in senders:  # the sweep (bot/reporting.py)
+        one.renderers.update(reporting.renderers())
+    sender_tasks: list[asyncio.Task[None]] = []
     scheduler: Scheduler | None = None
     worker = settings.telegram.mode == "worker"
     try:
@@ -270,7 +282,10 @@ async def _serve(settings: Settings, token: str) -> int:
             await bot.set_my_commands(
                 [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
             )
-        sender_task = asyncio.create_task(sender.run(), name="sender")
+        sender_tasks = [
+            asyncio.create_task(sender.run(), name="sender"),
+            asyncio.create_task(report_sender.run(), name="report-sender"),
+        ]
         deadlines = Deadlines(db.unit_of_work, clock, services.profile, services.rulers)
         at = reporting.schedule.weekly_time
         weekly: tuple[int, int, int] | None = (reporting.schedule.weekly_day, at.hour, at.minute)
@@ -279,7 +294,7 @@ async def _serve(settings: Settings, token: str) -> int:
         scheduler = Scheduler(
             deadlines,
             sweep_seconds=settings.scheduler.sweep_seconds,
-            on_work=sender.kick,
+            on_work=kick,
             answering=services.answering,
             reports=reporting.sweep,
             report_triggers=report_triggers(
@@ -308,12 +323,14 @@ async def _serve(settings: Settings, token: str) -> int:
     finally:
         if scheduler is not None:
             scheduler.stop()
-        sender.stop()
-        if sender_task is not None:
+        for one in senders:
+            one.stop()
+        if sender_tasks:
             # Let the notice in hand finish and be recorded as sent: cancelling mid-send could
             # send it again after the restart. A sender stuck longer (a long 429) is cancelled.
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(sender_task, SENDER_GRACE_SECONDS)
+                await asyncio.wait_for(asyncio.gather(*sender_tasks), SENDER_GRACE_SECONDS)
+        reporting.close()
         await bot.session.close()
         await db.close()
     return 0

@@ -11,15 +11,21 @@ to post the periodic reports that are due (once per period, see `domain.reports.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import copyreg
 import csv
 import functools
 import html
 import io
 import logging
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from multiprocessing import get_context
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile
@@ -55,6 +61,21 @@ from storage.reports import SqlReportQueries
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("otklik.reports")
+_T = TypeVar("_T")
+
+
+def read_only(table: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(table)
+
+
+def _proxy(
+    mapping: MappingProxyType[Any, Any],
+) -> tuple[Callable[[dict[Any, Any]], MappingProxyType[Any, Any]], tuple[dict[Any, Any]]]:
+    return read_only, (dict(mapping),)
+
+
+# The profile's read-only tables travel to the report worker process as what they are.
+copyreg.pickle(MappingProxyType, _proxy)
 
 TELEGRAM_TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -484,6 +505,18 @@ def render_workbook(
     )
 
 
+def render_files(
+    report: Report,
+    lines: Sequence[IncidentLine],
+    breaches: Sequence[Breach],
+    names: Names,
+    zone: tzinfo,
+    working: TimeRuler,
+) -> tuple[bytes, bytes]:
+    """The report's chart and workbook (run in the report worker process)."""
+    return render_chart(report, names, zone), render_workbook(lines, breaches, names, zone, working)
+
+
 def _discipline_rows(breaches: Sequence[Breach], names: Names, zone: tzinfo) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for person in discipline_log(breaches, names.leads):
@@ -533,6 +566,30 @@ def discipline_lines(
 # ---- delivery ---------------------------------------------------------------------------------
 
 
+_pool: ProcessPoolExecutor | None = None
+
+
+async def render_elsewhere(make: Callable[..., _T], *args: Any) -> _T:
+    """`make(*args)` in the report worker process (started at the first report, one for the
+    bot's life; a new one if it died)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        atexit.register(close_renderer)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_pool, make, *args)
+    except BrokenProcessPool:
+        _pool = None  # the worker died (killed, out of memory): a new one next time
+        raise
+
+
+def close_renderer() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
 class Reporting:
     """The periodic reports' sweep and the rendering of report notices."""
 
@@ -552,6 +609,14 @@ class Reporting:
     @property
     def zone(self) -> tzinfo:
         return self.services.zone
+
+    async def render(self, make: Callable[..., _T], *args: Any) -> _T:
+        """Charts and workbooks are drawn in a process of their own: matplotlib and openpyxl
+        are never imported by the bot, and a quarter's workbook never holds the bot's loop."""
+        return await render_elsewhere(make, *args)
+
+    def close(self) -> None:
+        close_renderer()
 
     async def sweep(self) -> int:
         """For the scheduler: post what is due; the number of notices queued."""
@@ -610,11 +675,8 @@ class Reporting:
         if not parts.pending(2):
             return
         working = self.services.rulers.working
-        png, xlsx = await asyncio.to_thread(
-            lambda: (
-                render_chart(report, names, self.zone),
-                render_workbook(lines, breaches, names, self.zone, working),
-            )
+        png, xlsx = await self.render(
+            render_files, report, lines, breaches, names, self.zone, working
         )
         await parts.send(
             lambda: parts.bot.send_photo(
@@ -647,7 +709,7 @@ class Reporting:
         await _send_text(parts, chat_id, split_message(lines))
         if not parts.pending():
             return
-        data = await asyncio.to_thread(render_discipline, breaches, names, self.zone, fmt)
+        data = await self.render(render_discipline, breaches, names, self.zone, fmt)
         start, end = (
             _local(period.start, self.zone).strftime("%Y%m%d"),
             _local(period.end, self.zone).strftime("%Y%m%d"),

@@ -38,7 +38,7 @@ from domain.people import StaffMember
 from domain.ports import CardRef
 from domain.services import Services
 from domain.staffing import bot_blocked
-from domain.timers import NoticeKind, OutboxMessage, Timer
+from domain.timers import Lane, NoticeKind, OutboxMessage, Timer
 from handlers import texts
 from handlers.cardbuild import render_card
 from handlers.render import duration, moment, time_left, timer_name
@@ -143,6 +143,7 @@ class Sender:
         lease: timedelta = LEASE,
         batch: int = BATCH,
         token: str | None = None,
+        lane: Lane | None = None,
     ) -> None:
         self.services = services
         self.bot = bot
@@ -150,6 +151,8 @@ class Sender:
         self.lease = lease
         self.batch = batch
         self.token = token or sender_token()
+        self.lane = lane
+        """The share of the outbox this sender delivers (None: all of it)."""
         self._wake = asyncio.Event()
         self._stopping = False
         self.renderers: dict[NoticeKind, Renderer] = {}
@@ -198,7 +201,9 @@ class Sender:
         services = self.services
         now = services.clock.now()
         async with services.uow_factory() as uow:
-            claimed = await uow.outbox.claim(self.batch, now, self.lease, by=self.token)
+            claimed = await uow.outbox.claim(
+                self.batch, now, self.lease, by=self.token, lane=self.lane
+            )
             staff = {m.id: m for m in await uow.staff.all() if m.id is not None} if claimed else {}
             await uow.commit()
         if not claimed:

@@ -13,7 +13,7 @@ from typing import Any, Protocol, Self
 
 from domain.incident import HistoryEntry, Incident
 from domain.people import Department, Invite, StaffMember
-from domain.timers import OutboxMessage, ReminderKey, Timer
+from domain.timers import Lane, OutboxMessage, ReminderKey, Timer
 
 
 class IncidentRepository(Protocol):
@@ -185,9 +185,18 @@ class Outbox(Protocol):
         ...
 
     async def claim(
-        self, limit: int, now: datetime, lease: timedelta, *, by: str | None = None
+        self,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        *,
+        by: str | None = None,
+        lane: Lane | None = None,
     ) -> Sequence[OutboxMessage]:
         """Take up to `limit` notices to send now, oldest first, for `lease` (token `by`).
+
+        `lane`: only notices of these kinds (or of all other kinds), ordered among themselves:
+        a heavy report in one lane never holds up a card or a reminder in the other.
 
         A notice is taken if it is unsent, not failed, not postponed past `now`, not under
         another's running lease, and the oldest unsent one of its person (or chat): a newer

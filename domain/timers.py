@@ -116,6 +116,24 @@ class NoticeKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Lane:
+    """A share of the outbox one sender delivers: the notices of `kinds`, or (`other`) of
+    every kind but those. Order is kept within a lane, so the other lane overtakes it."""
+
+    kinds: frozenset[NoticeKind]
+    other: bool = False
+
+    def holds(self, kind: NoticeKind) -> bool:
+        return (kind in self.kinds) is not self.other
+
+
+HEAVY = frozenset({NoticeKind.REPORT, NoticeKind.DISCIPLINE})
+"""Notices that take seconds to make (queries over a period, a chart, a workbook)."""
+REPORTS_LANE = Lane(HEAVY)
+NOTICES_LANE = Lane(HEAVY, other=True)
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """A notice to deliver, written in the same transaction as the change that caused it.
 

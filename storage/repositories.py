@@ -18,6 +18,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -44,7 +45,7 @@ from domain.incident import (
 from domain.people import Absence, AbsenceKind, Department, Invite, StaffMember
 from domain.ports import CardRef
 from domain.roles import Role
-from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer, TimerPause
+from domain.timers import Lane, NoticeKind, OutboxMessage, ReminderKey, Timer, TimerPause
 from domain.usecases import NotFound
 from domain.work import (
     Approval,
@@ -1279,7 +1280,15 @@ def _unsent(row: Any) -> ColumnElement[bool]:
     return and_(row.sent_at.is_(None), row.failed.is_(None))
 
 
-def _claimable(now: datetime, limit: int) -> Select[Any]:
+def _in_lane(row: Any, lane: Lane | None) -> ColumnElement[bool]:
+    if lane is None:
+        return true()
+    kinds = sorted(k.value for k in lane.kinds)
+    column: ColumnElement[str] = row.kind
+    return column.not_in(kinds) if lane.other else column.in_(kinds)
+
+
+def _claimable(now: datetime, limit: int, lane: Lane | None = None) -> Select[Any]:
     """Ids of the notices a sender may take now, oldest first: unsent, not failed, not
     postponed, not under a running lease, and no older unsent notice to the same person (or,
     for notices addressed to a chat, the same chat), whatever state that one is in. The
@@ -1288,7 +1297,12 @@ def _claimable(now: datetime, limit: int) -> Select[Any]:
     c, older = _CANDIDATE, _OLDER
     older_to_person = (
         select(older.id)
-        .where(older.recipient_id == c.recipient_id, older.id < c.id, _unsent(older))
+        .where(
+            older.recipient_id == c.recipient_id,
+            older.id < c.id,
+            _unsent(older),
+            _in_lane(older, lane),
+        )
         .correlate(c)
         .exists()
     )
@@ -1299,6 +1313,7 @@ def _claimable(now: datetime, limit: int) -> Select[Any]:
             older.chat_id == c.chat_id,
             older.id < c.id,
             _unsent(older),
+            _in_lane(older, lane),
         )
         .correlate(c)
         .exists()
@@ -1307,6 +1322,7 @@ def _claimable(now: datetime, limit: int) -> Select[Any]:
         select(c.id)
         .where(
             _unsent(c),
+            _in_lane(c, lane),
             or_(c.not_before.is_(None), c.not_before <= now),
             or_(c.claimed_until.is_(None), c.claimed_until < now),
             or_(
@@ -1374,7 +1390,13 @@ class SqlOutbox:
         return [_message(r) for r in await self.session.scalars(query)]
 
     async def claim(
-        self, limit: int, now: datetime, lease: timedelta, *, by: str | None = None
+        self,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        *,
+        by: str | None = None,
+        lane: Lane | None = None,
     ) -> Sequence[OutboxMessage]:
         """Take what may be sent now for `lease`, oldest first (see `domain.ports.Outbox`).
 
@@ -1384,7 +1406,7 @@ class SqlOutbox:
         if limit <= 0:
             return []
         leased = {"claimed_until": now + lease, "claimed_by": by or uuid.uuid4().hex}
-        candidates = _claimable(now, limit)
+        candidates = _claimable(now, limit, lane)
         if _dialect(self.session) == "postgresql":
             ids = list(
                 await self.session.scalars(

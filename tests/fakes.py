@@ -14,7 +14,7 @@ from domain.errors import StaleVersion
 from domain.incident import OPEN, Action, HistoryEntry, Incident, Source, Status
 from domain.people import Department, Invite, StaffMember
 from domain.ports import CardRef, ReportRun, UnitOfWork
-from domain.timers import NoticeKind, OutboxMessage, ReminderKey, Timer
+from domain.timers import Lane, NoticeKind, OutboxMessage, ReminderKey, Timer
 
 
 class FixedClock:
@@ -386,7 +386,13 @@ class _Outbox:
         return sorted(items, key=lambda m: m.id or 0)[:limit]
 
     async def claim(
-        self, limit: int, now: datetime, lease: timedelta, *, by: str | None = None
+        self,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        *,
+        by: str | None = None,
+        lane: Lane | None = None,
     ) -> Sequence[OutboxMessage]:
         claims = self._claims()
         token = by or uuid.uuid4().hex
@@ -394,10 +400,14 @@ class _Outbox:
         taken: list[OutboxMessage] = []
         for m in await self.pending(limit=len(self.uow.data.outbox) + 1):
             assert m.id is not None
-            lane = ("person", m.recipient_id) if m.recipient_id is not None else ("chat", m.chat_id)
-            older_unsent = lane in lanes
+            if lane is not None and not lane.holds(m.kind):
+                continue
+            queue = (
+                ("person", m.recipient_id) if m.recipient_id is not None else ("chat", m.chat_id)
+            )
+            older_unsent = queue in lanes
             if m.recipient_id is not None or m.chat_id is not None:
-                lanes.add(lane)
+                lanes.add(queue)
             if len(taken) >= limit or older_unsent:
                 continue
             if m.not_before is not None and m.not_before > now:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -19,6 +20,13 @@ pytestmark = pytest.mark.e2e
 
 GROUP_ID = -1009000000001
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def mapped(pid: int) -> str:
+    """The files a process has mapped: the shared libraries of what it imported."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
 NUMBER = re.compile(r"Сообщение №(\S+)")
 
 
@@ -142,6 +150,11 @@ async def test_the_weekly_report_reaches_the_group_once_and_the_head_asks_for_on
     rows = list(book["Сообщения"].values)
     assert len(rows) == 4 and heating in [r[0] for r in rows[1:]]
     assert len(list(book["Нарушения сроков"].values)) == 3
+    # Drawn in the report worker process: the bot itself never loaded matplotlib (its C
+    # extensions would be mapped into it).
+    assert org.bot.proc is not None
+    loaded = mapped(org.bot.proc.pid)
+    assert "matplotlib" not in loaded and "ft2font" not in loaded
 
     # The group gets it, the heads' private chats do not; the head asks for the week himself.
     head.send("/report week")

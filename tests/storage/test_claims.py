@@ -17,7 +17,7 @@ from domain.incident import Source
 from domain.people import StaffMember
 from domain.ports import UnitOfWork
 from domain.roles import Role
-from domain.timers import NoticeKind, OutboxMessage
+from domain.timers import NOTICES_LANE, REPORTS_LANE, Lane, NoticeKind, OutboxMessage
 from storage.engine import Database
 from tests.fakes import FixedClock
 from tests.storage import steps as usecases
@@ -327,3 +327,46 @@ async def test_claimants_are_the_running_leases_and_release_all_frees_one_claima
     async with uow_factory() as uow:
         assert await uow.outbox.claimants(T0) == ["alive"]
     assert await claim(uow_factory, T0, "next") == [one]
+
+
+def report(n: int, *, recipient: int | None = None, chat: int | None = None) -> OutboxMessage:
+    return OutboxMessage(
+        None,
+        T0 + timedelta(seconds=n),
+        NoticeKind.REPORT,
+        recipient_id=recipient,
+        chat_id=chat,
+        payload={"kind": "week"},
+    )
+
+
+async def test_cards_and_reminders_overtake_a_report_being_made(uow_factory: UowFactory) -> None:
+    """Two lanes: a report (queries, chart, workbook) held by the reports' sender never holds
+    up the notices after it to the same person or chat; within each lane order is kept."""
+    (head,) = await staff(uow_factory, 1)
+    r1, t1, r2, t2, g1, g2 = await queue(
+        uow_factory,
+        report(1, recipient=head),
+        text(2, recipient=head),
+        report(3, recipient=head),
+        text(4, recipient=head),
+        report(5, chat=GROUP_A),
+        text(6, chat=GROUP_A),
+    )
+
+    async def take(by: str, lane: Lane, at: datetime = T0) -> list[int]:
+        async with uow_factory() as uow:
+            taken = await uow.outbox.claim(100, at, LEASE, by=by, lane=lane)
+            await uow.commit()
+        return [m.id for m in taken if m.id is not None]
+
+    # The reports' sender takes the first report of each chat and is busy with them.
+    assert await take("reports", REPORTS_LANE) == [r1, g1]
+    # The notices' sender is not held up by them, and keeps its own order (t1 before t2).
+    assert await take("notices", NOTICES_LANE) == [t1, g2]
+    await mark(uow_factory, "sent", t1, g2)
+    assert await take("notices", NOTICES_LANE) == [t2]
+    # Within the reports' lane r2 still waits for r1.
+    assert await take("reports", REPORTS_LANE, T0 + timedelta(seconds=1)) == []
+    await mark(uow_factory, "sent", r1)
+    assert await take("reports", REPORTS_LANE, T0 + timedelta(seconds=1)) == [r2]
