@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,6 +35,7 @@ from pydantic import ValidationError
 from domain.clock import Clock
 from domain.receipts import Receipt, holding
 from handlers import texts
+from storage import metering
 from storage.engine import is_transient
 from storage.inbox import BAD, DONE, FAILED, SqlInbox
 
@@ -62,6 +64,26 @@ def _key(raw: dict[str, Any]) -> str:
         if isinstance(chat, dict) and "id" in chat:
             return f"c{chat['id']}"
     return "-"
+
+
+def kind_of(raw: dict[str, Any]) -> str:
+    """What an update is, for the log: `callback:i1:tm` (a button's prefix and action),
+    `command:/tasks`, `forward`, `photo`, `text`, or the update's type."""
+    callback = raw.get("callback_query")
+    if isinstance(callback, dict):
+        data = str(callback.get("data") or "")
+        return "callback:" + ":".join(data.split(":")[:2])
+    message = raw.get("message")
+    if isinstance(message, dict):
+        text = str(message.get("text") or "")
+        if text.startswith("/"):
+            return "command:" + text.split()[0].split("@")[0]
+        if message.get("forward_origin"):
+            return "forward"
+        if message.get("photo") or message.get("document"):
+            return "photo"
+        return "text"
+    return next((k for k in raw if k != "update_id"), "?")
 
 
 def _chat_of(raw: dict[str, Any]) -> tuple[int | None, str | None]:
@@ -172,6 +194,23 @@ class Inbox:
     # ---- handling one update --------------------------------------------------------------
 
     async def handle(self, update_id: int, raw: dict[str, Any]) -> None:
+        """Handle one update; the log (DEBUG) says what it cost: bot CPU, SQL statements, time."""
+        meter = metering.start()
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            await self._handle(update_id, raw)
+        finally:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "update %d %s: cpu %.3f ms, sql %d, wall %.3f ms",
+                    update_id,
+                    kind_of(raw),
+                    (time.process_time() - cpu) * 1000,
+                    meter.statements,
+                    (time.perf_counter() - wall) * 1000,
+                )
+
+    async def _handle(self, update_id: int, raw: dict[str, Any]) -> None:
         try:
             update = Update.model_validate(raw, context={"bot": self.bot})
         except ValidationError as exc:

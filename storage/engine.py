@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import metering
 from storage.uow import SqlUnitOfWork
 
 SQLITE_FILE = "otklik.sqlite3"
@@ -123,7 +124,11 @@ def create_engine(
             "timeout": CONNECT_TIMEOUT,
             "server_settings": {"application_name": "otklik"},
         }
-        return create_async_engine(parsed, connect_args=connect_args, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(
+            parsed, connect_args=connect_args, pool_pre_ping=True, **kwargs
+        )
+        event.listen(engine.sync_engine, "before_cursor_execute", metering.count)
+        return engine
 
     isolation: str | None = None if transactional_ddl else "IMMEDIATE"
     engine = create_async_engine(
@@ -146,6 +151,7 @@ def create_engine(
         finally:
             cursor.close()
 
+    event.listen(engine.sync_engine, "before_cursor_execute", metering.count)
     if transactional_ddl:
 
         @event.listens_for(engine.sync_engine, "begin")

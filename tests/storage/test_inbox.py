@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -249,3 +251,19 @@ def test_transient_failures_are_told_from_others() -> None:
 
     assert is_transient(DBAPIError("UPDATE", {}, Serialization()))
     assert not is_transient(ValueError("nothing to do with the database"))
+
+
+async def test_each_update_is_metered_in_the_log(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the whole-bot benchmark reads: per update its kind, bot CPU and SQL statements."""
+    store = SqlInbox(db.sessions)
+    inbox = Inbox(cast(Dispatcher, Registering(db)), Telling(), store, FixedClock(T0))
+    await store.receive([(60, json.dumps(message(60, "Отдел учёта")))], T0)
+    with caplog.at_level(logging.DEBUG, logger="otklik.inbox"):
+        await inbox.handle(60, message(60, "Отдел учёта"))
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("update 60 ")]
+    found = re.search(r"update 60 text: cpu [\d.]+ ms, sql (\d+), wall [\d.]+ ms", line)
+    assert found is not None, line
+    # The department's insert and the inbox's mark, at least; a count that cannot be zero.
+    assert int(found.group(1)) >= 2
