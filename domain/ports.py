@@ -53,7 +53,7 @@ class IncidentRepository(Protocol):
         self, asked_before: datetime, limit: int = 100
     ) -> Sequence[Incident]:
         """Incidents waiting for the author whose last clarification request was published
-        before `asked_before`."""
+        at `asked_before` or earlier."""
         ...
 
     async def by_number(self, number: str) -> Incident | None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -457,7 +458,7 @@ class SqlIncidentRepository:
         )
         ids = await self.session.scalars(
             select(IncidentRow.id)
-            .where(IncidentRow.status == Status.CLARIFICATION.value, asked < asked_before)
+            .where(IncidentRow.status == Status.CLARIFICATION.value, asked <= asked_before)
             .order_by(IncidentRow.id)
             .limit(limit)
         )
@@ -755,11 +756,49 @@ def _staff_values(m: StaffMember) -> dict[str, Any]:
     }
 
 
+class StaffDirectory:
+    """The staff of one database, read once and kept for this process: every update and
+    nearly every use case asks who is who, and the staff changes seldom. A unit of work that
+    changes the staff drops it when it commits (so this process never sees an old copy); a
+    change made by another process (another bot instance on the same database) is seen when
+    the copy expires, `TTL` seconds after it was read."""
+
+    TTL = 10.0
+
+    def __init__(self, ttl: float = TTL, ticks: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.ticks = ticks
+        """Seconds from any fixed point: the age of the copy (a test moves it)."""
+        self.generation = 0
+        self._members: tuple[StaffMember, ...] | None = None
+        self._read_at = 0.0
+
+    def members(self) -> tuple[StaffMember, ...] | None:
+        if self._members is None or self.ticks() - self._read_at > self.ttl:
+            return None
+        return self._members
+
+    def keep(self, members: Sequence[StaffMember], generation: int) -> None:
+        """Keep what was read, unless the staff changed since the reading began."""
+        if generation == self.generation:
+            self._members = tuple(members)
+            self._read_at = self.ticks()
+
+    def changed(self) -> None:
+        self.generation += 1
+        self._members = None
+
+
 @dataclass(slots=True)
 class SqlStaffRepository:
     session: AsyncSession
+    directory: StaffDirectory | None = None
+    wrote: bool = False
+    """This unit of work changed the staff: it reads its own writes, and drops the directory
+    when it commits."""
 
     async def add(self, member: StaffMember) -> StaffMember:
+        self.wrote = True
         member_id = (
             await self.session.execute(
                 insert(StaffRow).values(_staff_values(member)).returning(StaffRow.id)
@@ -769,16 +808,15 @@ class SqlStaffRepository:
         return replace(member, id=member_id)
 
     async def get(self, member_id: int) -> StaffMember | None:
-        found = await self._load(StaffRow.id == member_id)
-        return found[0] if found else None
+        return next((m for m in await self.all() if m.id == member_id), None)
 
     async def by_telegram(self, telegram_id: int) -> StaffMember | None:
-        found = await self._load(StaffRow.telegram_id == telegram_id)
-        return found[0] if found else None
+        return next((m for m in await self.all() if m.telegram_id == telegram_id), None)
 
     async def update(self, member: StaffMember) -> None:
         if member.id is None:
             raise ValueError("a staff member who was never added cannot be updated")
+        self.wrote = True
         result = await self.session.execute(
             update(StaffRow)
             .where(StaffRow.id == member.id)
@@ -792,10 +830,19 @@ class SqlStaffRepository:
         await self._write_parts(member.id, member)
 
     async def in_department(self, department_id: int) -> Sequence[StaffMember]:
-        return await self._load(StaffRow.department_id == department_id)
+        return [m for m in await self.all() if m.department_id == department_id]
 
     async def all(self) -> Sequence[StaffMember]:
-        return await self._load(None)
+        directory = self.directory
+        if directory is None or self.wrote:
+            return await self._load(None)
+        kept = directory.members()
+        if kept is not None:
+            return kept
+        generation = directory.generation
+        members = await self._load(None)
+        directory.keep(members, generation)
+        return members
 
     async def _write_parts(self, member_id: int, member: StaffMember) -> None:
         if member.roles:

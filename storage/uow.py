@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,7 +22,20 @@ from storage.repositories import (
     SqlReminderLog,
     SqlStaffRepository,
     SqlTimerRepository,
+    StaffDirectory,
 )
+
+_DIRECTORIES: WeakKeyDictionary[async_sessionmaker[AsyncSession], StaffDirectory] = (
+    WeakKeyDictionary()
+)
+
+
+def directory_of(sessions: async_sessionmaker[AsyncSession]) -> StaffDirectory:
+    """The staff directory of the database these sessions open (one per process)."""
+    directory = _DIRECTORIES.get(sessions)
+    if directory is None:
+        directory = _DIRECTORIES[sessions] = StaffDirectory()
+    return directory
 
 
 class SqlUnitOfWork:
@@ -33,7 +47,7 @@ class SqlUnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session = session_factory()
         self.incidents = SqlIncidentRepository(self.session)
-        self.staff = SqlStaffRepository(self.session)
+        self.staff = SqlStaffRepository(self.session, directory_of(session_factory))
         self.departments = SqlDepartmentRepository(self.session)
         self.invites = SqlInviteRepository(self.session)
         self.cards = SqlCardRepository(self.session)
@@ -61,12 +75,16 @@ class SqlUnitOfWork:
         """Commit; the updates being handled (the inbox's receipt) are marked handled in the
         same transaction, so their effect and the record of it land together."""
         receipt = receipts.current()
-        if receipt is not None and not receipt.recorded and receipt.update_ids:
+        recording = receipt is not None and not receipt.recorded and bool(receipt.update_ids)
+        if receipt is not None and recording:
             await mark_handled(self.session, receipt.update_ids)
+        try:
             await self.session.commit()
+        finally:
+            if self.staff.wrote and self.staff.directory is not None:
+                self.staff.directory.changed()  # even if the commit failed: read it again
+        if receipt is not None and recording:
             receipt.recorded = True
-            return
-        await self.session.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -149,7 +149,7 @@ class _Incidents:
             if incident.status is not Status.CLARIFICATION:
                 continue
             asked = [e.at for e in incident.history if e.action is Action.PUBLISH_CLARIFICATION]
-            if asked and max(asked) < asked_before:
+            if asked and max(asked) <= asked_before:
                 found.append(copy.deepcopy(incident))
         return found[:limit]
 

@@ -1,0 +1,75 @@
+"""The staff directory (#13): read once per process, not on every update; a change made here is
+seen at once, one made by another process on the same database when the copy expires."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from domain.people import StaffMember
+from domain.roles import Role
+from storage import metering
+from storage.engine import Database, create_engine, session_factory
+from storage.uow import directory_of
+
+
+async def count_reads(db: Database, telegram_id: int) -> tuple[StaffMember | None, int]:
+    meter = metering.start()
+    async with db.unit_of_work() as uow:
+        member = await uow.staff.by_telegram(telegram_id)
+    return member, meter.statements
+
+
+async def test_the_staff_is_read_once_and_a_change_here_is_seen_at_once(db: Database) -> None:
+    async with db.unit_of_work() as uow:
+        anna = await uow.staff.add(StaffMember(None, 701, "Анна", frozenset({Role.CURATOR})))
+        await uow.commit()
+    first, cold = await count_reads(db, 701)
+    again, warm = await count_reads(db, 701)
+    assert first == again == anna
+    assert cold >= 1 and warm == 0  # the second update asks nobody
+    async with db.unit_of_work() as uow:
+        await uow.staff.update(replace(anna, roles=frozenset({Role.CURATOR, Role.HEAD})))
+        # Inside the unit of work that changed it, its own change is read.
+        mine = await uow.staff.by_telegram(701)
+        assert mine is not None and Role.HEAD in mine.roles
+        await uow.commit()
+    changed, reads = await count_reads(db, 701)
+    assert changed is not None and Role.HEAD in changed.roles and reads >= 1
+
+
+async def test_a_rolled_back_change_is_never_kept(db: Database) -> None:
+    async with db.unit_of_work() as uow:
+        await uow.staff.add(StaffMember(None, 702, "Борис", frozenset({Role.EXECUTOR})))
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        boris = await uow.staff.by_telegram(702)
+        assert boris is not None
+        await uow.staff.update(replace(boris, active=False))
+        await uow.rollback()
+    kept, _ = await count_reads(db, 702)
+    assert kept is not None and kept.active
+
+
+async def test_another_processs_change_is_seen_when_the_copy_expires(db: Database) -> None:
+    other_engine = create_engine(db.url)
+    other = Database(db.url, other_engine, session_factory(other_engine))
+    moment = [0.0]
+    directory = directory_of(db.sessions)
+    directory.ticks = lambda: moment[0]
+    try:
+        async with db.unit_of_work() as uow:
+            await uow.staff.add(StaffMember(None, 703, "Вера", frozenset({Role.EXECUTOR})))
+            await uow.commit()
+        assert (await count_reads(db, 703))[0] is not None
+        async with other.unit_of_work() as uow:  # another bot instance on the same database
+            vera = await uow.staff.by_telegram(703)
+            assert vera is not None
+            await uow.staff.update(replace(vera, blocked_bot=True))
+            await uow.commit()
+        stale, _ = await count_reads(db, 703)
+        assert stale is not None and not stale.blocked_bot  # within the copy's life
+        moment[0] += directory.ttl + 1
+        fresh, reads = await count_reads(db, 703)
+        assert fresh is not None and fresh.blocked_bot and reads >= 1
+    finally:
+        await other.close()
