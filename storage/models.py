@@ -71,6 +71,16 @@ class DepartmentRow(Base):
     )
 
 
+class StaffVersionRow(Base):
+    """One row, moved on by every change of the staff (their rows, roles, absences), so each
+    process knows when its copy of the staff directory is old (`StaffDirectory`)."""
+
+    __tablename__ = "staff_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
 class StaffRow(Base):
     __tablename__ = "staff"
 

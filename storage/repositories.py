@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,7 +43,7 @@ from domain.incident import (
     Tags,
 )
 from domain.people import Absence, AbsenceKind, Department, Invite, StaffMember
-from domain.ports import CardRef
+from domain.ports import CardRef, Involvement
 from domain.roles import Role
 from domain.timers import Lane, NoticeKind, OutboxMessage, ReminderKey, Timer, TimerPause
 from domain.usecases import NotFound
@@ -77,6 +76,7 @@ from storage.models import (
     ReminderRow,
     StaffRoleRow,
     StaffRow,
+    StaffVersionRow,
     TimerPauseRow,
     TimerRow,
 )
@@ -425,6 +425,43 @@ class SqlIncidentRepository:
         found = await self._load(list(ids))
         return sorted(found, key=lambda i: i.id or 0)
 
+    async def open_involving(
+        self, who: Involvement, after_id: int | None = None, limit: int = 500
+    ) -> Sequence[Incident]:
+        people = sorted(who.people)
+        departments = sorted(who.departments)
+        ties: list[ColumnElement[bool]] = [
+            IncidentRow.curator_id.in_(people),
+            select(AssignmentRow.id)
+            .where(
+                AssignmentRow.incident_id == IncidentRow.id,
+                or_(
+                    AssignmentRow.executor_id.in_(people),
+                    AssignmentRow.department_id.in_(departments),
+                ),
+            )
+            .exists(),
+            select(DraftRow.id)
+            .where(DraftRow.incident_id == IncidentRow.id, DraftRow.author_id.in_(people))
+            .exists(),
+            select(TimerRow.id)
+            .where(
+                TimerRow.incident_id == IncidentRow.id,
+                TimerRow.stopped_at.is_(None),
+                TimerRow.holder_id.in_(people),
+            )
+            .exists(),
+        ]
+        if who.statuses:
+            ties.append(IncidentRow.status.in_(sorted(who.statuses)))
+        query = select(IncidentRow.id).where(
+            IncidentRow.status.in_([s.value for s in OPEN]), or_(*ties)
+        )
+        if after_id is not None:
+            query = query.where(IncidentRow.id > after_id)
+        ids = await self.session.scalars(query.order_by(IncidentRow.id).limit(limit))
+        return sorted(await self._load(list(ids)), key=lambda i: i.id or 0)
+
     async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
         nearest = (
             select(TimerRow.incident_id, func.min(TimerRow.due_at).label("due"))
@@ -757,36 +794,22 @@ def _staff_values(m: StaffMember) -> dict[str, Any]:
 
 
 class StaffDirectory:
-    """The staff of one database, read once and kept for this process: every update and
-    nearly every use case asks who is who, and the staff changes seldom. A unit of work that
-    changes the staff drops it when it commits (so this process never sees an old copy); a
-    change made by another process (another bot instance on the same database) is seen when
-    the copy expires, `TTL` seconds after it was read."""
+    """The staff of one database, kept by this process: every update and nearly every use case
+    asks who is who, and the staff changes seldom. Every change of the staff moves the
+    database's staff version on (`staff_version`, in the change's transaction); a reader asks
+    for the version (one small query) and reads the staff again only when it moved, so a
+    change made by any process is seen by the next unit of work of every other."""
 
-    TTL = 10.0
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._members: tuple[StaffMember, ...] = ()
 
-    def __init__(self, ttl: float = TTL, ticks: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.ticks = ticks
-        """Seconds from any fixed point: the age of the copy (a test moves it)."""
-        self.generation = 0
-        self._members: tuple[StaffMember, ...] | None = None
-        self._read_at = 0.0
+    def members(self, version: int) -> tuple[StaffMember, ...] | None:
+        return self._members if version == self._version else None
 
-    def members(self) -> tuple[StaffMember, ...] | None:
-        if self._members is None or self.ticks() - self._read_at > self.ttl:
-            return None
-        return self._members
-
-    def keep(self, members: Sequence[StaffMember], generation: int) -> None:
-        """Keep what was read, unless the staff changed since the reading began."""
-        if generation == self.generation:
-            self._members = tuple(members)
-            self._read_at = self.ticks()
-
-    def changed(self) -> None:
-        self.generation += 1
-        self._members = None
+    def keep(self, members: Sequence[StaffMember], version: int) -> None:
+        self._members = tuple(members)
+        self._version = version
 
 
 @dataclass(slots=True)
@@ -794,11 +817,12 @@ class SqlStaffRepository:
     session: AsyncSession
     directory: StaffDirectory | None = None
     wrote: bool = False
-    """This unit of work changed the staff: it reads its own writes, and drops the directory
-    when it commits."""
+    """This unit of work changed the staff: it reads its own writes."""
+    _seen: tuple[StaffMember, ...] | None = None
+    """What this unit of work read already (the version is asked once per unit of work)."""
 
     async def add(self, member: StaffMember) -> StaffMember:
-        self.wrote = True
+        await self._changed()
         member_id = (
             await self.session.execute(
                 insert(StaffRow).values(_staff_values(member)).returning(StaffRow.id)
@@ -816,7 +840,7 @@ class SqlStaffRepository:
     async def update(self, member: StaffMember) -> None:
         if member.id is None:
             raise ValueError("a staff member who was never added cannot be updated")
-        self.wrote = True
+        await self._changed()
         result = await self.session.execute(
             update(StaffRow)
             .where(StaffRow.id == member.id)
@@ -833,16 +857,40 @@ class SqlStaffRepository:
         return [m for m in await self.all() if m.department_id == department_id]
 
     async def all(self) -> Sequence[StaffMember]:
-        directory = self.directory
-        if directory is None or self.wrote:
+        if self.wrote or self.directory is None:
             return await self._load(None)
-        kept = directory.members()
-        if kept is not None:
-            return kept
-        generation = directory.generation
-        members = await self._load(None)
-        directory.keep(members, generation)
+        if self._seen is not None:
+            return self._seen
+        version = int(
+            await self.session.scalar(
+                select(StaffVersionRow.version).where(StaffVersionRow.id == 1)
+            )
+            or 0
+        )
+        members = self.directory.members(version)
+        if members is None:
+            members = tuple(await self._load(None))
+            self.directory.keep(members, version)
+        self._seen = members
         return members
+
+    async def _changed(self) -> None:
+        """Move the staff version on, in this transaction (first write of the unit of work)."""
+        if self.wrote:
+            return
+        self.wrote = True
+        self._seen = None
+        values = {"id": 1, "version": 1}
+        if _dialect(self.session) == "postgresql":
+            query: Any = pg_insert(StaffVersionRow).values(values)
+        else:
+            query = sqlite_insert(StaffVersionRow).values(values)
+        await self.session.execute(
+            query.on_conflict_do_update(
+                index_elements=[StaffVersionRow.id],
+                set_={"version": StaffVersionRow.version + 1},
+            )
+        )
 
     async def _write_parts(self, member_id: int, member: StaffMember) -> None:
         if member.roles:

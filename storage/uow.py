@@ -78,11 +78,7 @@ class SqlUnitOfWork:
         recording = receipt is not None and not receipt.recorded and bool(receipt.update_ids)
         if receipt is not None and recording:
             await mark_handled(self.session, receipt.update_ids)
-        try:
-            await self.session.commit()
-        finally:
-            if self.staff.wrote and self.staff.directory is not None:
-                self.staff.directory.changed()  # even if the commit failed: read it again
+        await self.session.commit()
         if receipt is not None and recording:
             receipt.recorded = True
 
