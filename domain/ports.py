@@ -45,6 +45,12 @@ class IncidentRepository(Protocol):
         """Open incidents by id, after `after_id`: a keyset page of all of them."""
         ...
 
+    async def open_involving(
+        self, who: Involvement, after_id: int | None = None, limit: int = 500
+    ) -> Sequence[Incident]:
+        """Open incidents by id after `after_id` that touch `who` (see `Involvement`)."""
+        ...
+
     async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
         """Open incidents by their nearest open deadline (none last), then by id: a page."""
         ...
@@ -234,6 +240,18 @@ class Outbox(Protocol):
     async def postpone(self, message_id: int, until: datetime, reason: str) -> None:
         """One more failed attempt: try again not before `until`."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Involvement:
+    """Open incidents that may hold work for someone, as the database can tell: registered by
+    one of `people`, assigned to one of them or to one of `departments`, drafted by one of
+    them, with an open timer one of them holds, or in one of `statuses`. A superset: the
+    rulebook decides among them (`domain.rulebook.involvement`)."""
+
+    people: frozenset[int]
+    departments: frozenset[int]
+    statuses: frozenset[str]
 
 
 class UnitOfWork(Protocol):

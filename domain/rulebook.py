@@ -29,6 +29,7 @@ from domain.errors import (
 )
 from domain.incident import OPEN, TRANSITIONS, Action, DraftKind, Incident, Outcome, Status
 from domain.people import Department, StaffMember, on_duty
+from domain.ports import Involvement
 from domain.profiles import Event, JointAnswerBy, Profile, TimerKind
 from domain.roles import CURATORS, HEADS, Role
 from domain.timers import Timer
@@ -707,3 +708,37 @@ _RULES: Mapping[Move, Rule] = {
     Move.CONVERT: _convert,
     Move.REACTION: _reaction,
 }
+
+
+# ---- where a person's work can be ----------------------------------------------------------
+
+ROLE_WORK_STATUSES = frozenset({Status.AWAITING_DECISION, Status.UNDER_APPROVAL, Status.APPROVED})
+"""Statuses in which a move can fall to someone by role alone, not by a tie to the incident:
+the head's decision (Bor 6, Gulkevichi 3.1.1), an approval step, a publisher of the act's
+own role. Everything else that is work (routing one's own registration, accepting, drafting,
+a part, a return, agreeing competence, a held deadline) needs a tie the database records."""
+
+
+def involvement(
+    person: StaffMember,
+    acts_for: Iterable[int],
+    acting_departments: Iterable[int],
+    departments: Mapping[int, Department],
+) -> Involvement:
+    """The open incidents that can hold work for `person` (a superset; `moves` decides): those
+    tied to them or to whom they stand in for — registered, assigned (to them or to a
+    department they belong to, act for, lead or supervise), drafted, a deadline held — and,
+    for anyone with a role beyond executor, those in `ROLE_WORK_STATUSES`."""
+    people = frozenset({*acts_for, *([person.id] if person.id is not None else [])})
+    own = {person.department_id} if person.department_id is not None else set()
+    led = {
+        d_id
+        for d_id, d in departments.items()
+        if d.lead_id in people or d.supervising_deputy_id in people
+    }
+    statuses = (
+        frozenset(s.value for s in ROLE_WORK_STATUSES)
+        if person.roles - {Role.EXECUTOR}
+        else frozenset()
+    )
+    return Involvement(people, frozenset({*own, *acting_departments, *led}), statuses)

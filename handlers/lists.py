@@ -16,7 +16,7 @@ from domain.incident import Incident
 from domain.people import StaffMember
 from domain.ports import CardRef, UnitOfWork
 from domain.roles import CURATORS
-from domain.rulebook import Move, Situation, moves, refusal, standing_in
+from domain.rulebook import Move, Situation, involvement, moves, refusal, standing_in
 from domain.services import Services
 from domain.timers import Timer
 from handlers import texts
@@ -24,7 +24,9 @@ from handlers.callbacks import IncCb, ListCb
 from handlers.cardbuild import render_card
 from handlers.render import list_line
 
-LIMIT = 30
+LIMIT = 15
+"""Messages per page of a list: 15 lines of the longest kind stay far within Telegram's 4,096
+characters (30 did not: /board with overdue messages was refused as too long)."""
 OPEN = "op"
 TASKS = "t"
 BOARD = "b"
@@ -64,10 +66,14 @@ SCAN = 500
 """Open incidents looked at per query when /tasks goes through all of them."""
 
 
-async def _mine(services: Services, member: StaffMember) -> list[tuple[Incident, Sequence[Timer]]]:
-    """The person's tasks among all open messages (read in keyset pages, their timers with
-    them): what the rulebook lets them do now beyond reading it, or a deadline they hold
-    (themselves, or for an absent colleague)."""
+async def _mine(
+    services: Services, member: StaffMember, *, narrow: bool = True
+) -> list[tuple[Incident, Sequence[Timer]]]:
+    """The person's tasks: what the rulebook lets them do now beyond reading it, or a deadline
+    they hold (themselves, or for an absent colleague). The rulebook looks at the open
+    messages the database finds tied to the person (`rulebook.involvement`, a superset), in
+    keyset pages with their timers; `narrow=False` looks at every open message (the tests'
+    oracle for the superset)."""
     now = services.clock.now()
     found = []
     async with services.uow_factory() as uow:
@@ -76,9 +82,13 @@ async def _mine(services: Services, member: StaffMember) -> list[tuple[Incident,
             member, await uow.staff.all(), services.routing.today(now)
         )
         ids = acts_for | {member.id or 0}
+        who = involvement(member, acts_for, acting_departments, departments) if narrow else None
         after: int | None = None
         while True:
-            batch = await uow.incidents.open_page(after, SCAN)
+            if who is None:
+                batch = await uow.incidents.open_page(after, SCAN)
+            else:
+                batch = await uow.incidents.open_involving(who, after, SCAN)
             if not batch:
                 break
             timers_of = await uow.timers.open_for_many([i.id for i in batch if i.id is not None])

@@ -13,7 +13,7 @@ from typing import Any, Self
 from domain.errors import StaleVersion
 from domain.incident import OPEN, Action, HistoryEntry, Incident, Source, Status
 from domain.people import Department, Invite, StaffMember
-from domain.ports import CardRef, ReportRun, UnitOfWork
+from domain.ports import CardRef, Involvement, ReportRun, UnitOfWork
 from domain.timers import Lane, NoticeKind, OutboxMessage, ReminderKey, Timer
 
 
@@ -121,6 +121,36 @@ class _Incidents:
                 i
                 for i in self.uow.data.incidents.values()
                 if i.status in OPEN and (after_id is None or (i.id or 0) > after_id)
+            ),
+            key=lambda i: i.id or 0,
+        )
+        return [copy.deepcopy(i) for i in items[:limit]]
+
+    async def open_involving(
+        self, who: Involvement, after_id: int | None = None, limit: int = 500
+    ) -> Sequence[Incident]:
+        timers = self.uow.data.timers.values()
+
+        def tied(i: Incident) -> bool:
+            return (
+                i.curator_id in who.people
+                or any(
+                    a.executor_id in who.people or a.department_id in who.departments
+                    for a in i.assignments
+                )
+                or any(d.author_id in who.people for d in i.drafts)
+                or any(
+                    t.incident_id == i.id and t.is_open and t.holder_id in who.people
+                    for t in timers
+                )
+                or i.status.value in who.statuses
+            )
+
+        items = sorted(
+            (
+                i
+                for i in self.uow.data.incidents.values()
+                if i.status in OPEN and (after_id is None or (i.id or 0) > after_id) and tied(i)
             ),
             key=lambda i: i.id or 0,
         )
