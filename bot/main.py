@@ -345,6 +345,8 @@ def run_bot(settings: Settings) -> int:
     )
     # APScheduler logs every run of the sweep at INFO: several lines a second of noise.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # aiosqlite logs every statement twice at DEBUG: more CPU than the statements themselves.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         print(f"error: set the bot token in the {TOKEN_ENV} environment variable", file=sys.stderr)

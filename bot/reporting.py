@@ -570,11 +570,14 @@ _pool: ProcessPoolExecutor | None = None
 
 
 async def render_elsewhere(make: Callable[..., _T], *args: Any) -> _T:
-    """`make(*args)` in the report worker process (started at the first report, one for the
-    bot's life; a new one if it died)."""
+    """`make(*args)` in a report worker process (a new one for each drawing)."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        # A fresh process per report: its memory (matplotlib, a quarter's rows) is given back
+        # when the report is drawn, instead of staying beside the bot for its whole life.
+        _pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=get_context("spawn"), max_tasks_per_child=1
+        )
         atexit.register(close_renderer)
     try:
         return await asyncio.get_running_loop().run_in_executor(_pool, make, *args)
