@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -73,17 +73,8 @@ async def bot_blocked(
         member = replace(member, blocked_bot=blocked)
         await uow.staff.update(member)
         if blocked:
-            for curator in await uow.staff.all():
-                if curator.active and curator.id != member.id and Role.CURATOR in curator.roles:
-                    await uow.outbox.add(
-                        OutboxMessage(
-                            id=None,
-                            created_at=clock.now(),
-                            kind=NoticeKind.BLOCKED,
-                            recipient_id=curator.id,
-                            payload={"name": member.full_name},
-                        )
-                    )
+            payload = {"name": member.full_name}
+            await _tell(uow, clock, Role.CURATOR, NoticeKind.BLOCKED, payload, skip=member.id)
         await uow.commit()
         return member
 
@@ -94,19 +85,41 @@ async def update_skipped(
     """An update from Telegram could not be read and was skipped: each administrator is told
     once, so the bot gets updated before more is missed."""
     async with uow_factory() as uow:
-        for admin in await uow.staff.all():
-            if admin.active and Role.ADMIN in admin.roles:
-                await uow.outbox.add(
-                    OutboxMessage(
-                        id=None,
-                        created_at=clock.now(),
-                        kind=NoticeKind.UPDATE_SKIPPED,
-                        recipient_id=admin.id,
-                        payload={"update_id": update_id, "reason": reason[:500]},
-                        dedupe_key=f"skipped:{update_id}:{admin.id}",
-                    )
-                )
+        payload = {"update_id": update_id, "reason": reason[:500]}
+        await _tell(
+            uow,
+            clock,
+            Role.ADMIN,
+            NoticeKind.UPDATE_SKIPPED,
+            payload,
+            dedupe=f"skipped:{update_id}",
+        )
         await uow.commit()
+
+
+async def _tell(
+    uow: UnitOfWork,
+    clock: Clock,
+    role: Role,
+    kind: NoticeKind,
+    payload: Mapping[str, object],
+    *,
+    skip: int | None = None,
+    dedupe: str | None = None,
+) -> None:
+    """Queue a notice to every active holder of `role` but `skip` (`dedupe`: once per person)."""
+    for person in await uow.staff.all():
+        if person.active and person.id != skip and role in person.roles:
+            await uow.outbox.add(
+                OutboxMessage(
+                    id=None,
+                    created_at=clock.now(),
+                    kind=kind,
+                    recipient_id=person.id,
+                    payload=payload,
+                    dedupe_key=f"{dedupe}:{person.id}" if dedupe else None,
+                )
+            )
 
 
 async def redeem(
