@@ -251,7 +251,7 @@ class Deadlines:
             return
         not_before = self._not_before(incident, now)
         for person in people:
-            await uow.outbox.add(
+            await uow.outbox.queue(
                 OutboxMessage(
                     id=None,
                     created_at=now,
@@ -268,7 +268,7 @@ class Deadlines:
     ) -> None:
         if incident.curator_id is None:
             return
-        await uow.outbox.add(
+        await uow.outbox.queue(
             nobody_can_act(incident, now, {"timer": timer.name}, dedupe_key=f"nobody:{timer.id}")
         )
 
@@ -310,7 +310,7 @@ class Deadlines:
             "due": timer.due_at.isoformat() if timer.due_at else None,
         }
         for person in {**recipients, **{p.id or 0: p for p in holders}}.values():
-            await uow.outbox.add(
+            await uow.outbox.queue(
                 OutboxMessage(
                     id=None,
                     created_at=now,

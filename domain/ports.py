@@ -28,7 +28,8 @@ class IncidentRepository(Protocol):
     ) -> None:
         """Write the incident's state if it is still at `expected_version`, else `StaleVersion`.
 
-        Appends `new_history` (history is never rewritten)."""
+        Appends `new_history` (history is never rewritten). The incident in hand becomes what
+        is stored: its new children get their ids and it gets the new version."""
         ...
 
     async def find_by_url(self, url: str) -> Sequence[Incident]: ...
@@ -182,6 +183,11 @@ class Outbox(Protocol):
     rows go to another once the lease is over. Per chat, notices go out in the order written."""
 
     async def add(self, message: OutboxMessage) -> OutboxMessage: ...
+
+    async def queue(self, message: OutboxMessage) -> None:
+        """`add` without the id: what a unit of work queues is written in one go, in order,
+        before the outbox is read or the unit of work commits."""
+        ...
 
     async def pending(
         self, limit: int = 100, now: datetime | None = None

@@ -822,7 +822,7 @@ class ReportJobs:
                         )
                     )
             for notice in notices:
-                await uow.outbox.add(notice)
+                await uow.outbox.queue(notice)
             await uow.commit()
         return len(notices)
 
@@ -840,7 +840,7 @@ class ReportJobs:
             if idle is None or idle.days >= days:
                 payload = {"last": last.isoformat() if last else None, "days": days}
                 for m in _with(await uow.staff.all(), frozenset({Role.CURATOR})):
-                    await uow.outbox.add(
+                    await uow.outbox.queue(
                         _notice(
                             NoticeKind.CONTENT_REMINDER,
                             now,
@@ -884,7 +884,7 @@ async def request_report(
         if discipline is not None:
             kind = NoticeKind.DISCIPLINE
             payload["format"] = discipline
-        await uow.outbox.add(
+        await uow.outbox.queue(
             _notice(
                 kind,
                 clock.now(),
@@ -956,7 +956,7 @@ async def check_surge(
         "numbers": [n or str(i) for i, n, _ in hits],
     }
     for m in _with(await uow.staff.all(), settings.alert_roles):
-        await uow.outbox.add(
+        await uow.outbox.queue(
             _notice(
                 NoticeKind.SURGE,
                 now,

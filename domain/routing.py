@@ -232,7 +232,7 @@ class Routing(Workflow):
             return
         for member in await uow.staff.all():
             if member.active and member.roles & set(self.profile.significant_alert):
-                await uow.outbox.add(
+                await uow.outbox.queue(
                     OutboxMessage(
                         id=None,
                         created_at=now,

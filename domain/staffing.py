@@ -110,7 +110,7 @@ async def _tell(
     """Queue a notice to every active holder of `role` but `skip` (`dedupe`: once per person)."""
     for person in await uow.staff.all():
         if person.active and person.id != skip and role in person.roles:
-            await uow.outbox.add(
+            await uow.outbox.queue(
                 OutboxMessage(
                     id=None,
                     created_at=clock.now(),

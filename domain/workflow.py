@@ -165,10 +165,12 @@ class Workflow:
     async def _store(
         self, uow: UnitOfWork, incident: Incident, seen: int, entries: Sequence[HistoryEntry]
     ) -> Incident:
-        """Write the incident over the version `seen`, with its new history; read it back."""
+        """Write the incident over the version `seen`, with its new history. The repository
+        gives what it writes its ids and the new version, so the incident in hand is what is
+        stored: it is not read back."""
         assert incident.id is not None
         await uow.incidents.update(incident, seen, entries)
-        return await self._load(uow, incident.id)
+        return incident
 
     async def _replan(
         self, uow: UnitOfWork, incident: Incident, events: Sequence[Occurrence], now: datetime
@@ -259,7 +261,7 @@ class Workflow:
             ]
         acting = acting_for(intended, today, staff)
         if not acting:
-            await uow.outbox.add(
+            await uow.outbox.queue(
                 nobody_can_act(incident, now, {"department_id": assignment.department_id})
             )
             return
@@ -307,7 +309,7 @@ class Workflow:
     ) -> None:
         if person_id is None:
             return
-        await uow.outbox.add(
+        await uow.outbox.queue(
             OutboxMessage(
                 id=None,
                 created_at=now,
@@ -394,7 +396,7 @@ class Workflow:
                 dedupe_key=f"alert:{event.value}:{incident.id}:{person}:{incident.version}",
             )
         if to_chat:
-            await uow.outbox.add(
+            await uow.outbox.queue(
                 OutboxMessage(
                     id=None,
                     created_at=now,

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
@@ -297,10 +298,13 @@ class _Seen:
     approvals: Mapping[int, Approval]
     publications: Mapping[int, Publication]
     links: tuple[int, ...]
+    last_seq: int
+    """The `seq` of the incident's last history entry (the next one follows it)."""
 
     @classmethod
-    def of(cls, incident: Incident) -> _Seen:
+    def of(cls, incident: Incident, last_seq: int) -> _Seen:
         return cls(
+            last_seq=last_seq,
             source=incident.source,
             assignments={a.id: a for a in incident.assignments if a.id is not None},
             drafts={d.id: d for d in incident.drafts if d.id is not None},
@@ -355,8 +359,8 @@ class SqlIncidentRepository:
             )
         )
         await self._write_children(stored, None, created=True)
-        await self._append_history(incident_id, stored.history, first_seq=1)
-        self._seen[incident_id] = _Seen.of(stored)
+        last = await self._append_history(incident_id, stored.history, first_seq=1)
+        self._seen[incident_id] = _Seen.of(stored, last)
         return stored
 
     async def get(self, incident_id: int) -> Incident | None:
@@ -379,9 +383,13 @@ class SqlIncidentRepository:
         if _rowcount(result) != 1:
             raise await self._stale(incident.id, expected_version)
         incident.version = new_version
-        await self._write_children(incident, self._seen.get(incident.id))
-        await self._append_history(incident.id, new_history)
-        self._seen[incident.id] = _Seen.of(incident)
+        seen = self._seen.get(incident.id)
+        await self._write_children(incident, seen)
+        # The version check above proves nobody wrote the incident since it was loaded here,
+        # so its history still ends where this unit of work saw it end.
+        first_seq = seen.last_seq + 1 if seen is not None else None
+        last = await self._append_history(incident.id, new_history, first_seq)
+        self._seen[incident.id] = _Seen.of(incident, last)
 
     async def find_by_url(self, url: str) -> Sequence[Incident]:
         ids = await self.session.scalars(
@@ -588,18 +596,20 @@ class SqlIncidentRepository:
 
     async def _append_history(
         self, incident_id: int, entries: Sequence[HistoryEntry], first_seq: int | None = None
-    ) -> None:
-        if not entries:
-            return
+    ) -> int:
+        """Append after `first_seq - 1` (read from the database when not known); the `seq` of
+        the incident's last entry after it."""
         if first_seq is None:
             last = await self.session.scalar(
                 select(func.max(HistoryRow.seq)).where(HistoryRow.incident_id == incident_id)
             )
             first_seq = (last or 0) + 1
-        await self.session.execute(
-            insert(HistoryRow),
-            [history_values(incident_id, first_seq + i, e) for i, e in enumerate(entries)],
-        )
+        if entries:
+            await self.session.execute(
+                insert(HistoryRow),
+                [history_values(incident_id, first_seq + i, e) for i, e in enumerate(entries)],
+            )
+        return first_seq + len(entries) - 1
 
     async def _insert_ids(self, row: Any, values: list[dict[str, Any]]) -> list[int]:
         if not values:
@@ -768,14 +778,16 @@ class SqlIncidentRepository:
             result[ap.incident_id].approvals.append(_approval(ap))
         for p in publications:
             result[p.incident_id].publications.append(_publication(p))
+        last_seq: dict[int, int] = {}
         for h in history:
             result[h.incident_id].history.append(_history(h))
+            last_seq[h.incident_id] = h.seq
         linked: dict[int, list[int]] = {}
         for link in links:
             linked.setdefault(link.incident_id, []).append(link.linked_id)
         for incident_id, incident in result.items():
             incident.linked_ids = tuple(linked.get(incident_id, ()))
-            self._seen[incident_id] = _Seen.of(incident)
+            self._seen[incident_id] = _Seen.of(incident, last_seq.get(incident_id, 0))
         return [result[i] for i in ids if i in result]
 
 
@@ -963,8 +975,12 @@ def _department(row: DepartmentRow) -> Department:
 @dataclass(slots=True)
 class SqlDepartmentRepository:
     session: AsyncSession
+    _all: tuple[Department, ...] | None = None
+    """The departments as this unit of work read them (Department is frozen): the rulebook,
+    the planner and the card each ask; a write here forgets them."""
 
     async def add(self, department: Department) -> Department:
+        self._all = None
         department_id = (
             await self.session.execute(
                 insert(DepartmentRow)
@@ -979,12 +995,15 @@ class SqlDepartmentRepository:
         return replace(department, id=department_id)
 
     async def get(self, department_id: int) -> Department | None:
+        if self._all is not None:
+            return next((d for d in self._all if d.id == department_id), None)
         row = await self.session.get(DepartmentRow, department_id, populate_existing=True)
         return None if row is None else _department(row)
 
     async def update(self, department: Department) -> None:
         if department.id is None:
             raise ValueError("a department that was never added cannot be updated")
+        self._all = None
         await self.session.execute(
             update(DepartmentRow)
             .where(DepartmentRow.id == department.id)
@@ -997,12 +1016,14 @@ class SqlDepartmentRepository:
         )
 
     async def all(self) -> Sequence[Department]:
-        rows = await self.session.scalars(
-            select(DepartmentRow)
-            .order_by(DepartmentRow.id)
-            .execution_options(populate_existing=True)
-        )
-        return [_department(r) for r in rows]
+        if self._all is None:
+            rows = await self.session.scalars(
+                select(DepartmentRow)
+                .order_by(DepartmentRow.id)
+                .execution_options(populate_existing=True)
+            )
+            self._all = tuple(_department(r) for r in rows)
+        return list(self._all)
 
 
 def _invite(row: InviteRow) -> Invite:
@@ -1193,6 +1214,25 @@ def due_query(now: datetime, limit: int, moment: Any = TimerRow.due_at) -> Any:
 @dataclass(slots=True)
 class SqlTimerRepository:
     session: AsyncSession
+    _known: dict[int, dict[int, Timer]] = field(default_factory=dict)
+    """The timers of an incident (all of them, by id) as this unit of work read or wrote them:
+    a use case asks for them several times (the rulebook, the planner, its own step) and reads
+    them once. The sweep's own writes (`mark_swept`, `close_window`) forget them all."""
+
+    def _copy(self, incident_id: int, *, open_only: bool) -> list[Timer] | None:
+        known = self._known.get(incident_id)
+        if known is None:
+            return None
+        return [
+            replace(t, pauses=list(t.pauses))
+            for _, t in sorted(known.items())
+            if not open_only or t.stopped_at is None
+        ]
+
+    def _remember(self, timer: Timer) -> None:
+        known = self._known.get(timer.incident_id)
+        if known is not None and timer.id is not None:
+            known[timer.id] = replace(timer, pauses=list(timer.pauses))
 
     async def add(self, timer: Timer) -> Timer:
         timer_id = (
@@ -1201,11 +1241,14 @@ class SqlTimerRepository:
             )
         ).scalar_one()
         await self._write_pauses(timer_id, timer.pauses)
-        return replace(timer, id=timer_id, pauses=list(timer.pauses))
+        added = replace(timer, id=timer_id, pauses=list(timer.pauses))
+        self._remember(added)
+        return added
 
     async def update(self, timer: Timer) -> None:
         if timer.id is None:
             raise ValueError("a timer that was never added cannot be updated")
+        before = self._known.get(timer.incident_id, {}).get(timer.id)
         values = _timer_values(timer)
         # A breach the sweep recorded stays recorded, whatever copy an action writes back.
         values["breached_at"] = func.coalesce(TimerRow.breached_at, timer.breached_at)
@@ -1217,8 +1260,14 @@ class SqlTimerRepository:
         )
         if _rowcount(result) != 1:
             raise NotFound("timer", timer.id)
-        await self.session.execute(delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id))
-        await self._write_pauses(timer.id, timer.pauses)
+        if before is None or before.pauses != timer.pauses:
+            await self.session.execute(
+                delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id)
+            )
+            await self._write_pauses(timer.id, timer.pauses)
+        if before is not None:
+            # What the row holds now: a breach the sweep recorded stays (see above).
+            self._remember(replace(timer, breached_at=before.breached_at or timer.breached_at))
 
     async def mark_swept(
         self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None
@@ -1235,6 +1284,7 @@ class SqlTimerRepository:
         """Write only these columns, only where the timer is still open and not paused: the
         first write of the sweep's transaction, so on SQLite it also takes the write lock
         before the notices are queued."""
+        self._known.clear()
         result = await self.session.execute(
             update(TimerRow)
             .where(
@@ -1248,13 +1298,13 @@ class SqlTimerRepository:
         return _rowcount(result) == 1
 
     async def open_for(self, incident_id: int) -> Sequence[Timer]:
-        rows = await self.session.scalars(
-            select(TimerRow)
-            .where(TimerRow.incident_id == incident_id, TimerRow.stopped_at.is_(None))
-            .order_by(TimerRow.id)
-            .execution_options(populate_existing=True)
-        )
-        return await self._with_pauses(rows.all())
+        """Read with the stopped ones (an incident has a handful), so that `for_incident` in
+        the same unit of work reads nothing."""
+        known = self._copy(incident_id, open_only=True)
+        if known is None:
+            await self.for_incident(incident_id)
+            known = self._copy(incident_id, open_only=True)
+        return known or []
 
     async def open_for_many(self, incident_ids: Sequence[int]) -> Mapping[int, Sequence[Timer]]:
         found: dict[int, list[Timer]] = {i: [] for i in incident_ids}
@@ -1273,13 +1323,18 @@ class SqlTimerRepository:
     async def for_incident(self, incident_id: int) -> Sequence[Timer]:
         """Open and stopped: a window that closed by its time is found late by the action
         after it."""
+        known = self._copy(incident_id, open_only=False)
+        if known is not None:
+            return known
         rows = await self.session.scalars(
             select(TimerRow)
             .where(TimerRow.incident_id == incident_id)
             .order_by(TimerRow.id)
             .execution_options(populate_existing=True)
         )
-        return await self._with_pauses(rows.all())
+        timers = await self._with_pauses(rows.all())
+        self._known[incident_id] = {t.id: t for t in timers if t.id is not None}
+        return self._copy(incident_id, open_only=False) or []
 
     async def due(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
         """Earliest first. On PostgreSQL the rows stay locked (SKIP LOCKED) until the unit of
@@ -1322,11 +1377,30 @@ class SqlTimerRepository:
 
 
 def _insert_or_ignore(
-    session: AsyncSession, row: Any, values: dict[str, Any], keys: Sequence[str]
+    session: AsyncSession, row: Any, values: dict[str, Any] | None, keys: Sequence[str]
 ) -> Any:
-    if _dialect(session) == "postgresql":
-        return pg_insert(row).values(values).on_conflict_do_nothing(index_elements=list(keys))
-    return sqlite_insert(row).values(values).on_conflict_do_nothing(index_elements=list(keys))
+    """INSERT … ON CONFLICT DO NOTHING; without `values`, for rows given at execution."""
+    query = pg_insert(row) if _dialect(session) == "postgresql" else sqlite_insert(row)
+    if values is not None:
+        query = query.values(values)
+    return query.on_conflict_do_nothing(index_elements=list(keys))
+
+
+def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "created_at": message.created_at,
+        "kind": message.kind.value,
+        "recipient_id": message.recipient_id,
+        "chat_id": message.chat_id,
+        "incident_id": message.incident_id,
+        "payload": dict(message.payload),
+        "dedupe_key": message.dedupe_key,
+        "sent_at": message.sent_at,
+        "attempts": message.attempts,
+        "not_before": message.not_before,
+        "failed": message.failed,
+        "progress": message.progress,
+    }
 
 
 @dataclass(slots=True)
@@ -1433,24 +1507,31 @@ def _claimable(now: datetime, limit: int, lane: Lane | None = None) -> Select[An
 @dataclass(slots=True)
 class SqlOutbox:
     session: AsyncSession
+    _queued: list[dict[str, Any]] = field(default_factory=list)
+    """Rows `queue`d and not yet written: written together before anything else of the outbox
+    is read or written, and at the latest when the unit of work commits (`flush`)."""
+
+    async def queue(self, message: OutboxMessage) -> None:
+        """Like `add`, without the id: the rows of a unit of work go in one statement."""
+        self._queued.append(_outbox_values(message))
+
+    async def flush(self) -> None:
+        """Write what was queued, in the order queued (a person's notices go out in it)."""
+        queued, self._queued = self._queued, []
+        for deduped, run in groupby(queued, key=lambda v: v["dedupe_key"] is not None):
+            rows = list(run)
+            query: Any = (
+                _insert_or_ignore(self.session, OutboxRow, None, ("dedupe_key",))
+                if deduped
+                else insert(OutboxRow)
+            )
+            await self.session.execute(query, rows)
 
     async def add(self, message: OutboxMessage) -> OutboxMessage:
         """A message whose `dedupe_key` is already queued is not queued again: the queued one
         comes back."""
-        values = {
-            "created_at": message.created_at,
-            "kind": message.kind.value,
-            "recipient_id": message.recipient_id,
-            "chat_id": message.chat_id,
-            "incident_id": message.incident_id,
-            "payload": dict(message.payload),
-            "dedupe_key": message.dedupe_key,
-            "sent_at": message.sent_at,
-            "attempts": message.attempts,
-            "not_before": message.not_before,
-            "failed": message.failed,
-            "progress": message.progress,
-        }
+        await self.flush()
+        values = _outbox_values(message)
         if message.dedupe_key is None:
             query: Any = insert(OutboxRow).values(values)
         else:
@@ -1473,6 +1554,7 @@ class SqlOutbox:
         """Unsent and not failed, oldest first; with `now`, only those not postponed past it.
 
         For inspection: claims are ignored (the sender uses `claim`)."""
+        await self.flush()
         query = (
             select(OutboxRow)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(None))
@@ -1498,6 +1580,7 @@ class SqlOutbox:
         PostgreSQL: the candidates are locked `FOR UPDATE SKIP LOCKED` (a concurrent claimer
         passes them by instead of waiting), then leased, in one transaction. SQLite: one
         `UPDATE … RETURNING` under the single writer lock (`BEGIN IMMEDIATE`) does the same."""
+        await self.flush()
         if limit <= 0:
             return []
         leased = {"claimed_until": now + lease, "claimed_by": by or uuid.uuid4().hex}
@@ -1556,6 +1639,7 @@ class SqlOutbox:
         return _rowcount(result)
 
     async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
+        await self.flush()
         if message.id is None or message.recipient_id is None or message.incident_id is None:
             return []
         return list(

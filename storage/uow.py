@@ -74,6 +74,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit; the updates being handled (the inbox's receipt) are marked handled in the
         same transaction, so their effect and the record of it land together."""
+        await self.outbox.flush()
         receipt = receipts.current()
         recording = receipt is not None and not receipt.recorded and bool(receipt.update_ids)
         if receipt is not None and recording:

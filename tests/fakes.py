@@ -93,8 +93,10 @@ class _Incidents:
         if current.version != expected_version:
             last = current.history[-1].actor_id if current.history else None
             raise StaleVersion(expected_version, current.version, last)
+        # As the SQL repository does: what is written gets its ids and the new version in hand.
+        self._ids(incident)
+        incident.version = max(incident.version, expected_version + 1)
         stored = copy.deepcopy(incident)
-        self._ids(stored)
         stored.history = [*current.history, *new_history]
         self.uow.data.incidents[incident.id] = stored
 
@@ -402,6 +404,9 @@ class _Outbox:
         assert stored.id is not None
         self.uow.data.outbox[stored.id] = stored
         return stored
+
+    async def queue(self, message: OutboxMessage) -> None:
+        await self.add(message)
 
     async def pending(
         self, limit: int = 100, now: datetime | None = None

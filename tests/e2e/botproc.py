@@ -131,10 +131,19 @@ class BotProcess:
         polls = self.fake.arrivals["getupdates"]
         hooks = self.fake.arrivals["setwebhook"]
         env = {**os.environ, "BOT_TOKEN": self.fake.token, "PYTHONUNBUFFERED": "1"}
+        # For the benchmarks: OTKLIK_PROFILE=<file> runs the bot under cProfile (where its CPU
+        # goes); OTKLIK_BOT_WRAPPER=<script> runs the script instead of `-m bot` with the same
+        # arguments (bench/sqltrace.py: every update's SQL statements).
+        profile = os.environ.get("OTKLIK_PROFILE")
+        profiler = ["-m", "cProfile", "-o", profile] if profile else []
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "bot",
+            *profiler,
+            *(
+                [os.environ["OTKLIK_BOT_WRAPPER"]]
+                if os.environ.get("OTKLIK_BOT_WRAPPER")
+                else ["-m", "bot"]
+            ),
             "--config",
             str(self.config),
             cwd=ROOT,

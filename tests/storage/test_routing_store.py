@@ -143,3 +143,62 @@ async def test_a_post_is_registered_tagged_assigned_returned_and_reassigned(
     linked = await routing.link_repeat(100, repeat.incident.id, repeat.incident.version, iid)
     assert linked.linked_ids == (iid,)
     assert (await routing.incident(repeat.incident.id)).linked_ids == (iid,)
+
+
+async def test_each_step_hands_back_what_is_stored_without_reading_it_again(
+    uow_factory: UowFactory,
+) -> None:
+    """A use case no longer reads the incident back after writing it (#13: load once, write
+    once): what it returns must be what a fresh read finds, ids, version and history included,
+    at every step of a whole answer with a photo, and the history's `seq` runs 1, 2, 3…"""
+    from sqlalchemy import select
+
+    from domain.answering import Answering
+    from domain.incident import DraftKind
+    from domain.textchecks import DraftWarning
+    from domain.work import Attachment, AttachmentKind
+    from storage.models import HistoryRow
+
+    ids = await office(uow_factory)
+    clock = FixedClock(msk("2026-11-24 10:00"))
+    profile = shipped_profile("lipetsk")
+    routing = Routing(uow_factory, clock, profile, RULERS)
+    answering = Answering(uow_factory, clock, profile, RULERS)
+
+    async def same(returned: object, iid: int) -> None:
+        assert returned == await routing.incident(iid)
+
+    inc = (await routing.register_post(100, POST)).incident
+    assert inc.id is not None
+    iid = inc.id
+    await same(inc, iid)
+    inc = await routing.tag(100, iid, inc.version, topic_group="roads", topic="potholes")
+    await same(inc, iid)
+    inc = await routing.assign(100, iid, inc.version, [ids["roads"]])
+    await same(inc, iid)
+    assert all(a.id is not None for a in inc.assignments)
+    clock.move(timedelta(minutes=5))
+    inc = await routing.accept(300, iid, inc.version)
+    await same(inc, iid)
+    await answering.start_draft(300, iid, inc.version, DraftKind.FINAL)
+    photo = Attachment(AttachmentKind.PHOTO, "photo-1", None)
+    text = "Сообщаем, что яма на дороге у дома 10 заделана 24 ноября, покрытие восстановлено."
+    await answering.add_to_draft(300, iid, text, [photo])
+    inc = await routing.incident(iid)
+    inc = await answering.submit(300, iid, inc.version, override=tuple(DraftWarning))
+    await same(inc, iid)
+    assert all(d.id is not None for d in inc.drafts)
+    inc = await answering.approve(100, iid, inc.version)
+    await same(inc, iid)
+    inc = await answering.publish(300, iid, inc.version, "https://vk.com/wall-1_3", None)
+    await same(inc, iid)
+    assert inc.status is Status.CLOSED
+    if not hasattr(uow_factory(), "session"):
+        return  # the fake store has no rows to count
+    async with uow_factory() as uow:
+        seqs = list(
+            await uow.session.scalars(  # type: ignore[attr-defined]
+                select(HistoryRow.seq).where(HistoryRow.incident_id == iid).order_by(HistoryRow.id)
+            )
+        )
+    assert seqs == list(range(1, len(inc.history) + 1)) and len(seqs) >= 7
