@@ -19,10 +19,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
-from storage import metering  # noqa: E402
+from storage import metering
 
 OUT = Path(os.environ.get("OTKLIK_SQL_TRACE", "sql-trace.txt"))
 

@@ -22,6 +22,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiogram import Bot
@@ -40,7 +41,7 @@ from domain.services import Services
 from domain.staffing import bot_blocked
 from domain.timers import Lane, NoticeKind, OutboxMessage, Timer
 from handlers import texts
-from handlers.cardbuild import render_card
+from handlers.cardbuild import CardData, draw, read_card
 from handlers.render import duration, moment, time_left, timer_name
 
 log = logging.getLogger("otklik.sender")
@@ -157,6 +158,10 @@ class Sender:
         self._stopping = False
         self.renderers: dict[NoticeKind, Renderer] = {}
         """Notices rendered elsewhere (reports with files: `bot.reporting`), by kind."""
+        self._drawn: dict[int, _Drawn] = {}
+        """This round's incidents whose cards are being delivered (see `_drawn_for`)."""
+        self._covered: set[int] = set()
+        """Card notices of this round already covered by a card drawn after them."""
 
     def kick(self) -> None:
         self._wake.set()
@@ -211,10 +216,15 @@ class Sender:
         use_until = now + self.lease * LEASE_USE
         done = 0
         wait: float | None = None
+        self._drawn.clear()
+        self._covered.clear()
         try:
             for notice in claimed:
                 if self._stopping or services.clock.now() >= use_until:
                     break
+                if notice.id in self._covered:  # marked sent with an earlier card of this round
+                    done += 1
+                    continue
                 wait = await self._handle(notice, staff)
                 if wait is not None:
                     break
@@ -233,11 +243,12 @@ class Sender:
     async def _handle(self, notice: OutboxMessage, staff: dict[int, StaffMember]) -> float | None:
         """Deliver one notice and record the outcome; a 429's wait (the notice stays unsent)."""
         covered: Sequence[int] = ()
-        if notice.kind is NoticeKind.CARD:
-            async with self.services.uow_factory() as uow:
-                covered = await uow.outbox.later_cards(notice)
+        if notice.kind is NoticeKind.CARD and notice.incident_id is not None:
+            drawn = await self._drawn_for(notice.incident_id)
+            covered = drawn.covers.get(notice.id or 0, ())
+        ref: CardRef | None = None
         try:
-            await self._deliver(notice, staff)
+            ref = await self._deliver(notice, staff)
         except TelegramRetryAfter as exc:
             return float(exc.retry_after)
         except TelegramForbiddenError as exc:
@@ -250,8 +261,26 @@ class Sender:
         except ClaimLost:
             log.warning("notice %s was taken by another sender while being sent", notice.id)
         else:
-            await self._mark_sent(notice, covered)
+            await self._mark_sent(notice, covered, ref)
+            self._covered.update(covered)
         return None
+
+    async def _drawn_for(self, incident_id: int) -> _Drawn:
+        """The incident as its cards show it, read once a round for all its card notices,
+        with each person's card message and, in the same read, the unsent card notices: a
+        card drawn from this read covers the later notices of its person written before it
+        (their change is in it), never one written after."""
+        drawn = self._drawn.get(incident_id)
+        if drawn is None:
+            async with self.services.uow_factory() as uow:
+                unsent = await uow.outbox.unsent_cards(incident_id)
+                refs = {c.person_id: c for c in await uow.cards.of_incident(incident_id)}
+                data = await read_card(self.services, incident_id, uow)
+            covers: dict[int, list[int]] = {}
+            for n, (notice_id, person_id) in enumerate(unsent):
+                covers[notice_id] = [i for i, p in unsent[n + 1 :] if p == person_id]
+            drawn = self._drawn[incident_id] = _Drawn(data, refs, covers)
+        return drawn
 
     async def _release(self, notices: Sequence[OutboxMessage]) -> None:
         ids = [n.id for n in notices if n.id is not None]
@@ -275,12 +304,17 @@ class Sender:
         if not ours:
             raise ClaimLost(notice.id)
 
-    async def _mark_sent(self, notice: OutboxMessage, covered: Sequence[int] = ()) -> None:
+    async def _mark_sent(
+        self, notice: OutboxMessage, covered: Sequence[int] = (), card: CardRef | None = None
+    ) -> None:
         """Sent; a card also covers the later card notices of the same person and incident
-        that were queued before it was drawn."""
+        that were queued before it was drawn; a card sent as a new message is recorded with
+        it, to be edited next time."""
         assert notice.id is not None
         async with self.services.uow_factory() as uow:
             at = self.services.clock.now()
+            if card is not None:
+                await uow.cards.put(card)
             await uow.outbox.mark_sent(notice.id, at)
             for message_id in covered:
                 await uow.outbox.mark_sent(message_id, at)
@@ -320,7 +354,10 @@ class Sender:
         )
         return message.message_id
 
-    async def _deliver(self, notice: OutboxMessage, staff: dict[int, StaffMember]) -> None:
+    async def _deliver(
+        self, notice: OutboxMessage, staff: dict[int, StaffMember]
+    ) -> CardRef | None:
+        """Send the notice; a card sent as a new message comes back, to be recorded."""
         person = staff.get(notice.recipient_id) if notice.recipient_id is not None else None
         chat_id = (
             notice.chat_id
@@ -328,28 +365,30 @@ class Sender:
             else (person.telegram_id if person else None)
         )
         if chat_id is None:
-            return
+            return None
         if notice.kind is NoticeKind.CARD:
             if person is None or notice.incident_id is None:
-                return
-            await self._card(notice.incident_id, person, chat_id)
-            return
+                return None
+            return await self._card(notice.incident_id, person, chat_id)
         render = self.renderers.get(notice.kind)
         if render is not None:
             await render(Parts(self, notice), chat_id, notice)
-            return
+            return None
         text = await self._text(notice, staff)
         if text:  # a reminder of a timer already stopped is obsolete: nothing to say
             await self._send(chat_id, text)
+        return None
 
-    async def _card(self, incident_id: int, person: StaffMember, chat_id: int) -> None:
+    async def _card(self, incident_id: int, person: StaffMember, chat_id: int) -> CardRef | None:
+        """Edit the person's card of the incident, or send it anew (the new message comes
+        back) when there is none or it can no longer be edited."""
         assert person.id is not None
-        card = await render_card(self.services, incident_id, person)
+        drawn = await self._drawn_for(incident_id)
+        card = draw(self.services, drawn.data, person) if drawn.data is not None else None
         if card is None:
-            return
+            return None
         text, markup = card
-        async with self.services.uow_factory() as uow:
-            ref = await uow.cards.get(incident_id, person.id)
+        ref = drawn.refs.get(person.id)
         if ref is not None:
             try:
                 await self.bot.edit_message_text(
@@ -358,16 +397,16 @@ class Sender:
                     message_id=ref.message_id,
                     reply_markup=markup,
                 )
-                return
+                return None
             except TelegramBadRequest as exc:
                 if "not modified" in str(exc):
-                    return
+                    return None
                 if "not found" not in str(exc) and "can't be edited" not in str(exc):
                     raise
         message_id = await self._send(chat_id, text, markup)
-        async with self.services.uow_factory() as uow:
-            await uow.cards.put(CardRef(incident_id, person.id, chat_id, message_id))
-            await uow.commit()
+        sent = CardRef(incident_id, person.id, chat_id, message_id)
+        drawn.refs[person.id] = sent
+        return sent
 
     async def _deadline_text(
         self, notice: OutboxMessage, number: str, staff: dict[int, StaffMember]
@@ -485,3 +524,14 @@ class Sender:
         if notice.kind in {NoticeKind.REMINDER, NoticeKind.BREACH}:
             return await self._deadline_text(notice, number, staff)
         return str(payload.get("text", number))
+
+
+@dataclass(slots=True)
+class _Drawn:
+    """An incident's cards in one delivery round (`Sender._drawn_for`)."""
+
+    data: CardData | None
+    refs: dict[int, CardRef]
+    """Each person's card message, by person id."""
+    covers: dict[int, list[int]] = field(default_factory=dict)
+    """Card notice id -> the later unsent card notices of the same person."""

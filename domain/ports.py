@@ -109,6 +109,10 @@ class CardRepository(Protocol):
         """Everyone who has a card of the incident: they see it redrawn on every change."""
         ...
 
+    async def of_incident(self, incident_id: int) -> Sequence[CardRef]:
+        """Every card of the incident, whoever holds it."""
+        ...
+
 
 class InviteRepository(Protocol):
     async def add(self, invite: Invite) -> None: ...
@@ -228,9 +232,9 @@ class Outbox(Protocol):
         """Give back every claim of `by`, a sender known to be gone; how many."""
         ...
 
-    async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
-        """Unsent card notices of the same person and incident written after `message`: a card
-        drawn from the current state covers them (mark them sent with it)."""
+    async def unsent_cards(self, incident_id: int) -> Sequence[tuple[int, int]]:
+        """The unsent, not failed card notices of the incident as (id, recipient), by id: a
+        sender drawing the incident's cards once covers each person's later ones with it."""
         ...
 
     async def advance(self, message_id: int, progress: int, *, by: str, until: datetime) -> bool:

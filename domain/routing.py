@@ -157,6 +157,10 @@ class Routing(Workflow):
         async with self.uow_factory() as uow:
             return await self._repeats(uow, await self._load(uow, incident_id))
 
+    async def repeats_in(self, uow: UnitOfWork, incident: Incident) -> tuple[Incident, ...]:
+        """The earlier posts like `incident`, already loaded in `uow`."""
+        return await self._repeats(uow, incident)
+
     async def set_detected_at(
         self, curator_telegram_id: int, incident_id: int, version: int, detected_at: datetime
     ) -> Incident:

@@ -1091,6 +1091,14 @@ class SqlCardRepository:
         )
         return list(rows)
 
+    async def of_incident(self, incident_id: int) -> Sequence[CardRef]:
+        rows = await self.session.execute(
+            select(
+                CardRow.incident_id, CardRow.person_id, CardRow.chat_id, CardRow.message_id
+            ).where(CardRow.incident_id == incident_id)
+        )
+        return [CardRef(*row) for row in rows]
+
     async def get(self, incident_id: int, person_id: int) -> CardRef | None:
         row = await self.session.get(CardRow, (incident_id, person_id), populate_existing=True)
         return (
@@ -1638,24 +1646,20 @@ class SqlOutbox:
         )
         return _rowcount(result)
 
-    async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
+    async def unsent_cards(self, incident_id: int) -> Sequence[tuple[int, int]]:
         await self.flush()
-        if message.id is None or message.recipient_id is None or message.incident_id is None:
-            return []
-        return list(
-            await self.session.scalars(
-                select(OutboxRow.id)
-                .where(
-                    OutboxRow.recipient_id == message.recipient_id,
-                    OutboxRow.incident_id == message.incident_id,
-                    OutboxRow.kind == NoticeKind.CARD.value,
-                    OutboxRow.sent_at.is_(None),
-                    OutboxRow.failed.is_(None),
-                    OutboxRow.id > message.id,
-                )
-                .order_by(OutboxRow.id)
+        rows = await self.session.execute(
+            select(OutboxRow.id, OutboxRow.recipient_id)
+            .where(
+                OutboxRow.incident_id == incident_id,
+                OutboxRow.kind == NoticeKind.CARD.value,
+                OutboxRow.recipient_id.is_not(None),
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed.is_(None),
             )
+            .order_by(OutboxRow.id)
         )
+        return [(i, r) for i, r in rows if r is not None]
 
     async def advance(self, message_id: int, progress: int, *, by: str, until: datetime) -> bool:
         result = await self.session.execute(

@@ -279,6 +279,9 @@ class _Cards:
     async def holders(self, incident_id: int) -> Sequence[int]:
         return [person for (incident, person) in self.uow.data.cards if incident == incident_id]
 
+    async def of_incident(self, incident_id: int) -> Sequence[CardRef]:
+        return [c for (incident, _), c in self.uow.data.cards.items() if incident == incident_id]
+
 
 class _Invites:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -481,17 +484,14 @@ class _Outbox:
             del claims[message_id]
         return len(mine)
 
-    async def later_cards(self, message: OutboxMessage) -> Sequence[int]:
-        if message.id is None or message.recipient_id is None or message.incident_id is None:
-            return []
+    async def unsent_cards(self, incident_id: int) -> Sequence[tuple[int, int]]:
         return sorted(
-            m.id
+            (m.id, m.recipient_id)
             for m in self.uow.data.outbox.values()
             if m.id is not None
-            and m.id > message.id
+            and m.recipient_id is not None
             and m.kind is NoticeKind.CARD
-            and m.recipient_id == message.recipient_id
-            and m.incident_id == message.incident_id
+            and m.incident_id == incident_id
             and m.sent_at is None
             and m.failed is None
         )

@@ -30,6 +30,7 @@ from domain.answering import Answering
 from domain.deadlines import Deadlines, SweepReport
 from domain.incident import Source
 from domain.people import StaffMember
+from domain.ports import CardRef
 from domain.profiles import Profile, shipped_profile
 from domain.roles import Role
 from domain.routing import Routing
@@ -83,8 +84,10 @@ class CountingSender(Sender):
         self.rounds = asyncio.Event()
         """Set after each delivery round, so a test waits for rounds, not for time."""
 
-    async def _mark_sent(self, notice: OutboxMessage, covered: Sequence[int] = ()) -> None:
-        await super()._mark_sent(notice, covered)
+    async def _mark_sent(
+        self, notice: OutboxMessage, covered: Sequence[int] = (), card: CardRef | None = None
+    ) -> None:
+        await super()._mark_sent(notice, covered, card)
         self.sent += 1
 
     async def deliver_once(self) -> int:

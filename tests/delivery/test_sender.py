@@ -88,6 +88,59 @@ async def test_card_notices_of_one_incident_collapse_into_one_drawing(
         await bot.close()
 
 
+async def test_the_cards_of_one_incident_for_several_people_are_drawn_from_one_read(
+    sqlite_url: str, fake: FakeTelegram
+) -> None:
+    """Four people's cards of one message in a round: the incident is read once for all of
+    them (#13: the sender read it again for every card), each gets the card, and a person's
+    two notices make one card."""
+    from sqlalchemy import event
+
+    clock = TickingClock(MORNING)
+    bot = instance(sqlite_url, fake, clock, "one")
+    try:
+        people = await curators(bot.database, fake, 4)
+        await register_posts(bot.services.routing, people[:1], 1)
+        (first,) = await unsent(bot.database)
+        async with bot.database.unit_of_work() as uow:
+            others = [m.id for m in await uow.staff.all() if m.id != first.recipient_id]
+            for person_id in [*others, first.recipient_id]:
+                await uow.outbox.add(
+                    OutboxMessage(
+                        None,
+                        clock.now(),
+                        NoticeKind.CARD,
+                        recipient_id=person_id,
+                        incident_id=first.incident_id,
+                    )
+                )
+            await uow.commit()
+        reads: list[str] = []
+
+        def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if "WHERE incidents.id IN" in statement:  # a whole incident read
+                reads.append(statement)
+
+        event.listen(bot.database.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            # the first curator's second notice waits behind the first (per-person order) and
+            # is covered by its card
+            assert await bot.sender.deliver_once() == 4
+        finally:
+            event.remove(bot.database.engine.sync_engine, "before_cursor_execute", seen)
+        assert await unsent(bot.database) == []
+        # the incident, and the searches for earlier posts like it (a new message's card offers
+        # to link them): once for the round, not once for each of the four people
+        assert len(reads) == 3, [r[:300] for r in reads]
+        assert len(fake.calls_to("sendMessage")) == 4, "the first curator's two notices: one card"
+        for curator in people:
+            assert delivered(fake, curator.chat_id) == [
+                (NoticeKind.CARD.value, people[0].numbers[0])
+            ]
+    finally:
+        await bot.close()
+
+
 def dead_pid() -> int:
     done = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

@@ -265,11 +265,11 @@ async def test_marking_ends_the_claim_and_a_sent_notice_is_never_failed_or_postp
     assert await claim(uow_factory, T0 + timedelta(seconds=30), "b") == [two], "claim ended"
 
 
-async def test_later_cards_of_the_same_person_and_incident_are_covered(
+async def test_the_unsent_cards_of_an_incident_are_listed_in_order_with_their_people(
     uow_factory: UowFactory,
 ) -> None:
-    """A card is drawn from the current state, so it covers the card notices of the same
-    person and incident written after it; nothing else."""
+    """A sender draws an incident's cards once a round and covers each person's later card
+    notices with it: it reads the unsent card notices of the incident, and nothing else."""
     person, other = await staff(uow_factory, 2)
     async with uow_factory() as uow:
         curator = await uow.staff.get(person)
@@ -303,10 +303,13 @@ async def test_later_cards_of_the_same_person_and_incident_are_covered(
     )
     await mark(uow_factory, "sent", done)
     async with uow_factory() as uow:
-        (taken,) = [m for m in await uow.outbox.pending(1000) if m.id == first]
-        assert await uow.outbox.later_cards(taken) == [same, again]
-        (newest,) = [m for m in await uow.outbox.pending(1000) if m.id == again]
-        assert await uow.outbox.later_cards(newest) == []
+        assert await uow.outbox.unsent_cards(one.id) == [
+            (first, person),
+            (same, person),
+            (to_other, other),
+            (again, person),
+        ]
+        assert await uow.outbox.unsent_cards(two.id) == [(of_two, person)]
     assert len({to_other, of_two, not_a_card}) == 3
 
 
