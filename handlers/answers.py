@@ -25,7 +25,7 @@ from domain.work import Attachment, AttachmentKind
 from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, A, IncCb, draft_move
 from handlers.errors import explain
-from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason
+from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
 
 TEXT_LIMIT = 4096
 
@@ -167,6 +167,20 @@ def make_router() -> Router:
         if move is None:
             await query.answer(texts.STALE, show_alert=True)
             return
+        if cb.a in {A.APPROVE, A.EXT_OK}:  # the use case checks the step itself: one read
+            try:
+                if cb.a == A.APPROVE:
+                    await ans.approve(tg, cb.i, cb.v)
+                else:
+                    await ans.record_external_decision(tg, cb.i, cb.v, True)
+            except (DomainError, ValueError) as exc:
+                await query.answer(await _explain(services, exc), show_alert=True)
+                if message is not None:  # as `checked` does: the card as it is now
+                    await redraw(services, member, cb.i, message)
+                return
+            await query.answer(texts.APPROVED_OK)
+            services.kick()
+            return
         verdict = await checked(query, services, member, cb, move, strict=cb.a not in _LENIENT)
         if verdict is None or verdict.incident is None:
             return
@@ -260,14 +274,6 @@ def make_router() -> Router:
             if cb.a == A.AUTHOR_SILENT:
                 await ans.author_silent(cb.i, cb.v, tg)
                 await query.answer(texts.AUTHOR_SILENT_OK)
-                services.kick()
-                return
-            if cb.a in {A.APPROVE, A.EXT_OK}:
-                if cb.a == A.APPROVE:
-                    await ans.approve(tg, cb.i, cb.v)
-                else:
-                    await ans.record_external_decision(tg, cb.i, cb.v, True)
-                await query.answer(texts.APPROVED_OK)
                 services.kick()
                 return
             prompts = {

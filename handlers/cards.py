@@ -142,6 +142,23 @@ def parse_future(text: str, now: datetime, zone: object) -> datetime | None:
     return moment_
 
 
+_CHECKED_BY_USE_CASE = frozenset(
+    {
+        Act.TOPIC,
+        Act.LOCATION,
+        Act.IMPORTANCE,
+        Act.ASSIGN_DONE,
+        Act.HEAD_DONE,
+        Act.TO_HEAD,
+        Act.REPEAT,
+        Act.ACCEPT,
+        Act.OURS,
+    }
+)
+"""Buttons whose step the use case checks against the rulebook itself (version first, then
+the move), as `checked` would, so the press reads the incident once."""
+
+
 def make_router() -> Router:
     router = Router(name="cards")
 
@@ -164,7 +181,13 @@ def make_router() -> Router:
         if move is None:
             await query.answer(texts.STALE, show_alert=True)
             return
-        if await checked(query, services, member, cb, move) is None:
+        # A step carried out by a use case is checked there, in its own read of the incident
+        # (a refusal comes back as an error, explained below and the card redrawn); menus
+        # change nothing and are checked here.
+        if (
+            cb.a not in _CHECKED_BY_USE_CASE
+            and await checked(query, services, member, cb, move) is None
+        ):
             return
         try:
             a, x = cb.a, cb.x
