@@ -248,9 +248,8 @@ class Answering(Workflow):
         it on every write), so a card drawn before the change is stale."""
         incident.version += 1
         await uow.incidents.update(incident, seen, [])
-        assert incident.id is not None
-        stored = open_draft(await self._load(uow, incident.id))
-        assert stored is not None
+        stored = open_draft(incident)  # with its id: the repository gave it in hand
+        assert stored is not None and stored.id is not None
         return stored
 
     async def draft(self, incident_id: int) -> Draft | None:

@@ -141,6 +141,10 @@ class TimerRepository(Protocol):
 
     async def update(self, timer: Timer) -> None: ...
 
+    async def update_many(self, timers: Sequence[Timer]) -> None:
+        """`update` each, in order (a store may write them in one statement)."""
+        ...
+
     async def open_for(self, incident_id: int) -> Sequence[Timer]: ...
 
     async def open_for_many(self, incident_ids: Sequence[int]) -> Mapping[int, Sequence[Timer]]:

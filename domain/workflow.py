@@ -223,8 +223,7 @@ class Workflow:
         )
 
     async def _apply_plan(self, uow: UnitOfWork, plan: Plan) -> None:
-        for timer in [*plan.stop, *plan.change]:
-            await uow.timers.update(timer)
+        await uow.timers.update_many([*plan.stop, *plan.change])
         for timer in plan.start:
             await uow.timers.add(timer)
 

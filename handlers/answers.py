@@ -216,7 +216,8 @@ def make_router() -> Router:
                         await message.answer(texts.ASK_PROMISED)
                     return
                 draft = await ans.start_draft(tg, cb.i, cb.v, kind)
-                await _start_drafting(query, state, services, cb.i, draft.kind)
+                # the draft's write moved the version the card showed (checked above) on by one
+                await _start_drafting(query, state, services, cb.i, cb.v + 1, draft.kind)
                 return
             if cb.a == A.PREVIEW:
                 await query.answer()
@@ -447,16 +448,22 @@ def make_router() -> Router:
 
 
 async def _start_drafting(
-    query: CallbackQuery, state: FSMContext, services: Services, incident_id: int, kind: DraftKind
+    query: CallbackQuery,
+    state: FSMContext,
+    services: Services,
+    incident_id: int,
+    version: int,
+    kind: DraftKind,
 ) -> None:
+    """The drafting prompt; its buttons are checked at the incident's current version
+    (`_LENIENT`), so `version` only labels them."""
     await state.set_state(Answer.drafting)
     await query.answer()
-    incident = await services.answering.incident(incident_id)
     if isinstance(query.message, Message):
         await query.message.answer(
             texts.DRAFTING.format(kind=texts.DRAFT_KINDS[kind], submit=texts.BTN_SUBMIT),
             reply_markup=drafting_keyboard(
-                incident_id, incident.version, bool(services.profile.explanations)
+                incident_id, version, bool(services.profile.explanations)
             ),
         )
     services.kick()

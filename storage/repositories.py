@@ -12,7 +12,9 @@ from typing import Any, Protocol, TypeVar, cast
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
+    bindparam,
     delete,
     false,
     func,
@@ -1276,6 +1278,36 @@ class SqlTimerRepository:
         if before is not None:
             # What the row holds now: a breach the sweep recorded stays (see above).
             self._remember(replace(timer, breached_at=before.breached_at or timer.breached_at))
+
+    async def update_many(self, timers: Sequence[Timer]) -> None:
+        """`update` each, the rows in one statement (what an action's plan changes)."""
+        if len(timers) < 2:
+            for timer in timers:
+                await self.update(timer)
+            return
+        if any(t.id is None for t in timers):
+            raise ValueError("a timer that was never added cannot be updated")
+        table = cast(Table, TimerRow.__table__)
+        names = list(_timer_values(timers[0]))
+        values: dict[str, Any] = {n: bindparam(f"p_{n}") for n in names}
+        values["breached_at"] = func.coalesce(table.c.breached_at, bindparam("p_breached_at"))
+        query = update(table).where(table.c.id == bindparam("p_id")).values(values)
+        rows = [
+            {"p_id": t.id, **{f"p_{k}": v for k, v in _timer_values(t).items()}} for t in timers
+        ]
+        result = await self.session.execute(query, rows)
+        if _rowcount(result) not in (-1, len(timers)):
+            raise NotFound("timer", [t.id for t in timers])
+        for timer in timers:
+            assert timer.id is not None
+            before = self._known.get(timer.incident_id, {}).get(timer.id)
+            if before is None or before.pauses != timer.pauses:
+                await self.session.execute(
+                    delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id)
+                )
+                await self._write_pauses(timer.id, timer.pauses)
+            if before is not None:
+                self._remember(replace(timer, breached_at=before.breached_at or timer.breached_at))
 
     async def mark_swept(
         self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None

@@ -317,6 +317,10 @@ class _Timers:
         self.uow.data.timers[stored.id] = stored
         return copy.deepcopy(stored)
 
+    async def update_many(self, timers: Sequence[Timer]) -> None:
+        for timer in timers:
+            await self.update(timer)
+
     async def update(self, timer: Timer) -> None:
         assert timer.id is not None
         stored = copy.deepcopy(timer)
