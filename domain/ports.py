@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from domain.incident import HistoryEntry, Incident
+from domain.incident import HistoryEntry, Incident, Status
 from domain.people import Department, Invite, StaffMember
 from domain.timers import Lane, OutboxMessage, ReminderKey, Timer
 
@@ -52,8 +52,9 @@ class IncidentRepository(Protocol):
         """Open incidents by id after `after_id` that touch `who` (see `Involvement`)."""
         ...
 
-    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
-        """Open incidents by their nearest open deadline (none last), then by id: a page."""
+    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
+        """Open incidents by their nearest open deadline (none last), then by id: a page of
+        what a list line shows of them (not the whole incidents)."""
         ...
 
     async def silent_clarifications(
@@ -88,6 +89,16 @@ class StaffRepository(Protocol):
     async def in_department(self, department_id: int) -> Sequence[StaffMember]: ...
 
     async def all(self) -> Sequence[StaffMember]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentHead:
+    """What a line of a list shows of an incident, without its children."""
+
+    id: int | None
+    number: str | None
+    status: Status
+    version: int
 
 
 @dataclass(frozen=True, slots=True)

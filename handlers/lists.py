@@ -22,7 +22,7 @@ from domain.timers import Timer
 from handlers import texts
 from handlers.callbacks import IncCb, ListCb
 from handlers.cardbuild import render_card
-from handlers.render import list_line
+from handlers.render import Listed, list_line
 
 LIMIT = 15
 """Messages per page of a list: 15 lines of the longest kind stay far within Telegram's 4,096
@@ -116,7 +116,7 @@ async def _mine(
 
 async def _board_page(
     services: Services, page: int
-) -> tuple[int, list[tuple[Incident, Sequence[Timer]]]]:
+) -> tuple[int, list[tuple[Listed, Sequence[Timer]]]]:
     """All open messages: how many (COUNT), and one page by the nearest deadline."""
     async with services.uow_factory() as uow:
         total = await uow.incidents.count_open()
@@ -127,7 +127,7 @@ async def _board_page(
 
 def _listing(
     title: str,
-    rows: Sequence[tuple[Incident, Sequence[Timer]]],
+    rows: Sequence[tuple[Listed, Sequence[Timer]]],
     services: Services,
     *,
     total: int | None = None,

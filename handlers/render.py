@@ -6,6 +6,7 @@ import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import Protocol
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -394,8 +395,24 @@ def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
     return kb.as_markup() if rows else None
 
 
+class Listed(Protocol):
+    """What a list line shows of an incident: a whole one, or its head (`IncidentHead`)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def number(self) -> str | None: ...
+
+    @property
+    def status(self) -> Status: ...
+
+    @property
+    def version(self) -> int: ...
+
+
 def list_line(
-    incident: Incident, timers: Sequence[Timer], now: datetime, rulers: Rulers, zone: tzinfo
+    incident: Listed, timers: Sequence[Timer], now: datetime, rulers: Rulers, zone: tzinfo
 ) -> str:
     running = [t for t in timers if t.is_open and t.due_at is not None]
     nearest = min(running, key=lambda t: t.due_at or now, default=None)

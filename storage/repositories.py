@@ -46,7 +46,7 @@ from domain.incident import (
     Tags,
 )
 from domain.people import Absence, AbsenceKind, Department, Invite, StaffMember
-from domain.ports import CardRef, Involvement
+from domain.ports import CardRef, IncidentHead, Involvement
 from domain.roles import Role
 from domain.timers import Lane, NoticeKind, OutboxMessage, ReminderKey, Timer, TimerPause
 from domain.usecases import NotFound
@@ -472,25 +472,22 @@ class SqlIncidentRepository:
         ids = await self.session.scalars(query.order_by(IncidentRow.id).limit(limit))
         return sorted(await self._load(list(ids)), key=lambda i: i.id or 0)
 
-    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
+    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
         nearest = (
             select(TimerRow.incident_id, func.min(TimerRow.due_at).label("due"))
             .where(TimerRow.stopped_at.is_(None), TimerRow.due_at.is_not(None))
             .group_by(TimerRow.incident_id)
             .subquery()
         )
-        ids = list(
-            await self.session.scalars(
-                select(IncidentRow.id)
-                .outerjoin(nearest, nearest.c.incident_id == IncidentRow.id)
-                .where(IncidentRow.status.in_([s.value for s in OPEN]))
-                .order_by(nearest.c.due.is_(None), nearest.c.due, IncidentRow.id)
-                .offset(offset)
-                .limit(limit)
-            )
+        rows = await self.session.execute(
+            select(IncidentRow.id, IncidentRow.number, IncidentRow.status, IncidentRow.version)
+            .outerjoin(nearest, nearest.c.incident_id == IncidentRow.id)
+            .where(IncidentRow.status.in_([s.value for s in OPEN]))
+            .order_by(nearest.c.due.is_(None), nearest.c.due, IncidentRow.id)
+            .offset(offset)
+            .limit(limit)
         )
-        order = {incident_id: n for n, incident_id in enumerate(ids)}
-        return sorted(await self._load(ids), key=lambda i: order.get(i.id or 0, 0))
+        return [IncidentHead(i, n, Status(s), v) for i, n, s, v in rows]
 
     async def silent_clarifications(
         self, asked_before: datetime, limit: int = 100

@@ -13,7 +13,7 @@ from typing import Any, Self
 from domain.errors import StaleVersion
 from domain.incident import OPEN, Action, HistoryEntry, Incident, Source, Status
 from domain.people import Department, Invite, StaffMember
-from domain.ports import CardRef, Involvement, ReportRun, UnitOfWork
+from domain.ports import CardRef, IncidentHead, Involvement, ReportRun, UnitOfWork
 from domain.timers import Lane, NoticeKind, OutboxMessage, ReminderKey, Timer
 
 
@@ -158,7 +158,7 @@ class _Incidents:
         )
         return [copy.deepcopy(i) for i in items[:limit]]
 
-    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[Incident]:
+    async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
         never = datetime.max.replace(tzinfo=UTC)
 
         def due(incident: Incident) -> tuple[bool, datetime, int]:
@@ -171,7 +171,10 @@ class _Incidents:
 
         items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
         ordered = sorted(items, key=due)
-        return [copy.deepcopy(i) for i in ordered[offset : offset + limit]]
+        return [
+            IncidentHead(i.id, i.number, i.status, i.version)
+            for i in ordered[offset : offset + limit]
+        ]
 
     async def silent_clarifications(
         self, asked_before: datetime, limit: int = 100

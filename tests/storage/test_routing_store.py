@@ -202,3 +202,31 @@ async def test_each_step_hands_back_what_is_stored_without_reading_it_again(
             )
         )
     assert seqs == list(range(1, len(inc.history) + 1)) and len(seqs) >= 7
+
+
+async def test_the_board_page_is_read_as_heads_by_the_nearest_deadline(
+    uow_factory: UowFactory,
+) -> None:
+    """/board reads a page of heads (number, status, version), not whole incidents, ordered
+    by the nearest open deadline, the ones without any last."""
+    from domain.ports import IncidentHead
+
+    await office(uow_factory)
+    clock = FixedClock(msk("2026-11-24 10:00"))
+    routing = Routing(uow_factory, clock, shipped_profile("lipetsk"), RULERS)
+    made = []
+    for n in range(3):
+        source = Source(network="vk", url=f"https://vk.com/wall-1_{n + 10}", text=f"Пост {n}")
+        made.append((await routing.register_post(100, source)).incident)
+        clock.move(timedelta(minutes=5))
+    last = made[2]
+    assert last.id is not None
+    last = await routing.tag(100, last.id, last.version, topic_group="roads", topic="potholes")
+    async with uow_factory() as uow:  # the last one's deadlines stopped: it goes last
+        for timer in await uow.timers.open_for(last.id or 0):
+            timer.stopped_at = clock.now()
+            await uow.timers.update(timer)
+        first_page = await uow.incidents.open_by_urgency(0, 2)
+        second_page = await uow.incidents.open_by_urgency(2, 2)
+    assert first_page == [IncidentHead(i.id, i.number, i.status, i.version) for i in made[:2]]
+    assert second_page == [IncidentHead(last.id, last.number, last.status, last.version)]
