@@ -166,6 +166,7 @@ def generate(
             else detected + timedelta(hours=9)
         )
         paused = is_open and i % 97 == 0
+        out["inc"][-1]["next_due"] = due if is_open and not paused else None
         out["tim"].append(
             {
                 "incident_id": i,

@@ -118,6 +118,7 @@ class IncidentRow(Base):
     __table_args__ = (
         CheckConstraint("version >= 0", name="version_not_negative"),
         Index("ix_incidents_status_detected_at", "status", "detected_at"),
+        Index("ix_incidents_next_due", "next_due", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -135,6 +136,9 @@ class IncidentRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(CODE))
     reaction: Mapped[str | None] = mapped_column(String(CODE))
     extra_clauses: Mapped[dict[str, Any]]
+    next_due: Mapped[datetime | None]
+    """The nearest due moment of its open, running timers (None: none): written with every
+    change of its timers (`SqlTimerRepository`), so /board pages by an index."""
 
 
 class IncidentSourceRow(Base):

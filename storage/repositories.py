@@ -473,21 +473,29 @@ class SqlIncidentRepository:
         return sorted(await self._load(list(ids)), key=lambda i: i.id or 0)
 
     async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
-        nearest = (
-            select(TimerRow.incident_id, func.min(TimerRow.due_at).label("due"))
-            .where(TimerRow.stopped_at.is_(None), TimerRow.due_at.is_not(None))
-            .group_by(TimerRow.incident_id)
-            .subquery()
+        heads = select(IncidentRow.id, IncidentRow.number, IncidentRow.status, IncidentRow.version)
+        is_open = IncidentRow.status.in_([s.value for s in OPEN])
+        # Those with a deadline by it, through the index on (next_due, id); then those without.
+        dated = list(
+            await self.session.execute(
+                heads.where(is_open, IncidentRow.next_due.is_not(None))
+                .order_by(IncidentRow.next_due, IncidentRow.id)
+                .offset(offset)
+                .limit(limit)
+            )
         )
-        rows = await self.session.execute(
-            select(IncidentRow.id, IncidentRow.number, IncidentRow.status, IncidentRow.version)
-            .outerjoin(nearest, nearest.c.incident_id == IncidentRow.id)
-            .where(IncidentRow.status.in_([s.value for s in OPEN]))
-            .order_by(nearest.c.due.is_(None), nearest.c.due, IncidentRow.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return [IncidentHead(i, n, Status(s), v) for i, n, s, v in rows]
+        if len(dated) < limit:
+            start = 0  # the page ends the dated ones: the undated from their first
+            if not dated:  # a page past the dated ones: skip as many as there are
+                count = select(func.count()).where(is_open, IncidentRow.next_due.is_not(None))
+                start = max(0, offset - (await self.session.scalar(count) or 0))
+            dated += await self.session.execute(
+                heads.where(is_open, IncidentRow.next_due.is_(None))
+                .order_by(IncidentRow.id)
+                .offset(start)
+                .limit(limit - len(dated))
+            )
+        return [IncidentHead(i, n, Status(s), v) for i, n, s, v in dated]
 
     async def silent_clarifications(
         self, asked_before: datetime, limit: int = 100
@@ -1221,6 +1229,11 @@ def due_query(now: datetime, limit: int, moment: Any = TimerRow.due_at) -> Any:
 @dataclass(slots=True)
 class SqlTimerRepository:
     session: AsyncSession
+    _moved: set[int] = field(default_factory=set)
+    """Incidents whose timers this unit of work changed: their `next_due` is written at
+    commit (`settle`), once each."""
+    _closed: set[int] = field(default_factory=set)
+    """Windows closed by the sweep (by timer id): their incidents' `next_due` likewise."""
     _known: dict[int, dict[int, Timer]] = field(default_factory=dict)
     """The timers of an incident (all of them, by id) as this unit of work read or wrote them:
     a use case asks for them several times (the rulebook, the planner, its own step) and reads
@@ -1248,6 +1261,7 @@ class SqlTimerRepository:
             )
         ).scalar_one()
         await self._write_pauses(timer_id, timer.pauses)
+        self._moved.add(timer.incident_id)
         added = replace(timer, id=timer_id, pauses=list(timer.pauses))
         self._remember(added)
         return added
@@ -1256,6 +1270,7 @@ class SqlTimerRepository:
         if timer.id is None:
             raise ValueError("a timer that was never added cannot be updated")
         before = self._known.get(timer.incident_id, {}).get(timer.id)
+        self._moved.add(timer.incident_id)
         values = _timer_values(timer)
         # A breach the sweep recorded stays recorded, whatever copy an action writes back.
         values["breached_at"] = func.coalesce(TimerRow.breached_at, timer.breached_at)
@@ -1293,6 +1308,7 @@ class SqlTimerRepository:
             {"p_id": t.id, **{f"p_{k}": v for k, v in _timer_values(t).items()}} for t in timers
         ]
         result = await self.session.execute(query, rows)
+        self._moved.update(t.incident_id for t in timers)
         if _rowcount(result) not in (-1, len(timers)):
             raise NotFound("timer", [t.id for t in timers])
         for timer in timers:
@@ -1315,7 +1331,31 @@ class SqlTimerRepository:
         return await self._if_running(timer_id, values)
 
     async def close_window(self, timer_id: int) -> bool:
-        return await self._if_running(timer_id, {"stopped_at": TimerRow.due_at, "remind_at": None})
+        closed = await self._if_running(
+            timer_id, {"stopped_at": TimerRow.due_at, "remind_at": None}
+        )
+        if closed:
+            self._closed.add(timer_id)
+        return closed
+
+    async def settle(self) -> None:
+        """Write the nearest open deadline of every incident whose timers changed here, in
+        one statement (the unit of work calls it before it commits)."""
+        if not self._moved and not self._closed:
+            return
+        which: ColumnElement[bool] = IncidentRow.id.in_(sorted(self._moved))
+        if self._closed:
+            which = which | IncidentRow.id.in_(
+                select(TimerRow.incident_id).where(TimerRow.id.in_(sorted(self._closed)))
+            )
+        self._moved.clear()
+        self._closed.clear()
+        await self.session.execute(
+            update(IncidentRow)
+            .where(which)
+            .values(next_due=next_due_of(IncidentRow.id))
+            .execution_options(synchronize_session=False)
+        )
 
     async def _if_running(self, timer_id: int, values: dict[str, Any]) -> bool:
         """Write only these columns, only where the timer is still open and not paused: the
@@ -1411,6 +1451,19 @@ class SqlTimerRepository:
         ):
             pauses.setdefault(p.timer_id, []).append(TimerPause(p.started_at, p.ended_at))
         return [_timer(r, pauses.get(r.id, ())) for r in rows]
+
+
+def next_due_of(incident_id: Any) -> Any:
+    """The nearest due moment of the incident's open, running timers (a scalar subquery)."""
+    return (
+        select(func.min(TimerRow.due_at))
+        .where(
+            TimerRow.incident_id == incident_id,
+            TimerRow.stopped_at.is_(None),
+            TimerRow.due_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
 
 
 def _insert_or_ignore(

@@ -75,6 +75,7 @@ class SqlUnitOfWork:
         """Commit; the updates being handled (the inbox's receipt) are marked handled in the
         same transaction, so their effect and the record of it land together."""
         await self.outbox.flush()
+        await self.timers.settle()
         receipt = receipts.current()
         recording = receipt is not None and not receipt.recorded and bool(receipt.update_ids)
         if receipt is not None and recording:

@@ -93,6 +93,7 @@ def test_one_head_and_known_revisions() -> None:
     assert migrate.is_known(head)
     assert not migrate.is_known("ffffffff")
     assert [s.revision for s in migrate.script().walk_revisions()] == [
+        "0009",
         "0008",
         "0007",
         "0006",

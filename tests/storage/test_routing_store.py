@@ -145,6 +145,25 @@ async def test_a_post_is_registered_tagged_assigned_returned_and_reassigned(
     assert (await routing.incident(repeat.incident.id)).linked_ids == (iid,)
 
 
+async def assert_next_due_kept(uow_factory: UowFactory) -> None:
+    """Every incident's `next_due` is the nearest due moment of its open, running timers."""
+    from sqlalchemy import select
+
+    from storage.models import IncidentRow
+    from storage.repositories import next_due_of
+
+    probe = uow_factory()
+    if not hasattr(probe, "session"):
+        return  # the fake store computes it when asked
+    async with probe as uow:
+        rows = (
+            await uow.session.execute(
+                select(IncidentRow.id, IncidentRow.next_due, next_due_of(IncidentRow.id))
+            )
+        ).all()
+    assert rows and all(kept == wanted for _, kept, wanted in rows), rows
+
+
 async def test_each_step_hands_back_what_is_stored_without_reading_it_again(
     uow_factory: UowFactory,
 ) -> None:
@@ -193,6 +212,7 @@ async def test_each_step_hands_back_what_is_stored_without_reading_it_again(
     inc = await answering.publish(300, iid, inc.version, "https://vk.com/wall-1_3", None)
     await same(inc, iid)
     assert inc.status is Status.CLOSED
+    await assert_next_due_kept(uow_factory)
     if not hasattr(uow_factory(), "session"):
         return  # the fake store has no rows to count
     async with uow_factory() as uow:
@@ -228,5 +248,6 @@ async def test_the_board_page_is_read_as_heads_by_the_nearest_deadline(
             await uow.timers.update(timer)
         first_page = await uow.incidents.open_by_urgency(0, 2)
         second_page = await uow.incidents.open_by_urgency(2, 2)
+    await assert_next_due_kept(uow_factory)
     assert first_page == [IncidentHead(i.id, i.number, i.status, i.version) for i in made[:2]]
     assert second_page == [IncidentHead(last.id, last.number, last.status, last.version)]
