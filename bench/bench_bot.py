@@ -862,7 +862,12 @@ NOTES = """\
   are handled in order, so each curator's share of the burst takes about a second a post. The
   burst's bot CPU per update (first table) gives the CPU-bound ceiling: 1,000 ms ÷ that.
 * The solo phase's bot CPU per update (first table) includes its /tasks.
-* The fake server and the scripted people run in the bench's process, on the second core."""
+* The fake server and the scripted people run in the bench's process, on the second core.
+* The databases kept per size may be older than the code: the bot migrates the copy when it
+  starts (0009 fills each incident's `next_due` from its timers), before the phases.
+* To see where the figures come from: `OTKLIK_BOT_WRAPPER=bench/sqltrace.py
+  OTKLIK_SQL_TRACE=<file>` writes every update's SQL statements after its log line;
+  `OTKLIK_PROFILE=<file>` runs the bot under cProfile."""
 
 
 def notes(results: list[SizeResult]) -> str:

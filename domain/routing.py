@@ -139,12 +139,15 @@ class Routing(Workflow):
     async def _repeats(self, uow: UnitOfWork, incident: Incident) -> tuple[Incident, ...]:
         found: dict[int, Incident] = {}
         if incident.source.url:
-            for other in await uow.incidents.find_by_url(incident.source.url):
+            for other in await uow.incidents.find_by_url(incident.source.url, incident.id):
                 if other.id is not None and other.id != incident.id:
                     found[other.id] = other
         if incident.source.author:
             since = incident.detected_at - self.settings.repeat_window
-            for other in await uow.incidents.find_by_author(incident.source.author, since):
+            found_by_author = await uow.incidents.find_by_author(
+                incident.source.author, since, incident.id
+            )
+            for other in found_by_author:
                 if other.id is not None and other.id != incident.id:
                     same_topic = (
                         incident.tags.topic is None or other.tags.topic == incident.tags.topic

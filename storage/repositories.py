@@ -393,22 +393,24 @@ class SqlIncidentRepository:
         last = await self._append_history(incident.id, new_history, first_seq)
         self._seen[incident.id] = _Seen.of(incident, last)
 
-    async def find_by_url(self, url: str) -> Sequence[Incident]:
+    async def find_by_url(self, url: str, but: int | None = None) -> Sequence[Incident]:
         ids = await self.session.scalars(
             select(IncidentSourceRow.incident_id)
             .where(IncidentSourceRow.url == url)
             .order_by(IncidentSourceRow.incident_id)
         )
-        return await self._load(list(ids))
+        return await self._load([i for i in ids if i != but])
 
-    async def find_by_author(self, author: str, since: datetime) -> Sequence[Incident]:
+    async def find_by_author(
+        self, author: str, since: datetime, but: int | None = None
+    ) -> Sequence[Incident]:
         ids = await self.session.scalars(
             select(IncidentRow.id)
             .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
             .where(IncidentSourceRow.author == author, IncidentRow.detected_at >= since)
             .order_by(IncidentRow.detected_at, IncidentRow.id)
         )
-        return await self._load(list(ids))
+        return await self._load([i for i in ids if i != but])
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]:
         ids = await self.session.scalars(

@@ -100,14 +100,20 @@ class _Incidents:
         stored.history = [*current.history, *new_history]
         self.uow.data.incidents[incident.id] = stored
 
-    async def find_by_url(self, url: str) -> Sequence[Incident]:
-        return [copy.deepcopy(i) for i in self.uow.data.incidents.values() if i.source.url == url]
-
-    async def find_by_author(self, author: str, since: datetime) -> Sequence[Incident]:
+    async def find_by_url(self, url: str, but: int | None = None) -> Sequence[Incident]:
         return [
             copy.deepcopy(i)
             for i in self.uow.data.incidents.values()
-            if i.source.author == author and i.detected_at >= since
+            if i.source.url == url and i.id != but
+        ]
+
+    async def find_by_author(
+        self, author: str, since: datetime, but: int | None = None
+    ) -> Sequence[Incident]:
+        return [
+            copy.deepcopy(i)
+            for i in self.uow.data.incidents.values()
+            if i.source.author == author and i.detected_at >= since and i.id != but
         ]
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]:

@@ -323,6 +323,12 @@ async def test_lookups_by_url_author_number_and_text(uow_factory: UowFactory) ->
             for i in await uow.incidents.find_by_author("Иван Петров", EPOCH - timedelta(days=1))
         ] == [first.id]
         assert await uow.incidents.find_by_author("Иван Петров", EPOCH) == []
+        # the incident being compared is left out: it is not read only to be dropped
+        assert await uow.incidents.find_by_url(SOURCE.url or "", but=first.id) == []
+        assert (
+            await uow.incidents.find_by_author("Иван Петров", EPOCH - timedelta(days=1), first.id)
+            == []
+        )
         assert [i.id for i in await uow.incidents.list_open()] == [first.id, second.id]
         assert [i.id for i in await uow.incidents.search("трава")] == [second.id]
         assert [i.id for i in await uow.incidents.search("ЛЕНИНА")] == [first.id]
