@@ -322,7 +322,7 @@ class Answering(Workflow):
         self,
         writer_telegram_id: int,
         incident_id: int,
-        version: int,
+        version: int | None,
         override: Sequence[DraftWarning] = (),
     ) -> Incident:
         """Send the open draft to the first step of its kind's approval chain (Lipetsk 9-10,
@@ -330,11 +330,14 @@ class Answering(Workflow):
 
         Refused with `DraftNeedsConfirmation` while a warning is not in `override`; the
         overridden ones are kept on the draft. After a return for revision the chain starts
-        again from its first step: every approver sees the revised text."""
+        again from its first step: every approver sees the revised text. `version` None: at
+        the incident's current version (the drafting prompt's button, drawn before the draft
+        grew; the draft sent is the one stored now)."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
             member = await member_of(uow, writer_telegram_id)
             incident = await self._load(uow, incident_id)
+            version = incident.version if version is None else version
             await self._check(uow, Move.EDIT_DRAFT, incident, member, now, version)
             draft = open_draft(incident)
             assert draft is not None

@@ -167,6 +167,9 @@ def make_router() -> Router:
         if move is None:
             await query.answer(texts.STALE, show_alert=True)
             return
+        if cb.a in {A.SUBMIT, A.SUBMIT_ANYWAY}:  # checked by the use case, at the current version
+            await _submit(query, state, services, tg, cb)
+            return
         if cb.a in {A.APPROVE, A.EXT_OK}:  # the use case checks the step itself: one read
             try:
                 if cb.a == A.APPROVE:
@@ -184,7 +187,6 @@ def make_router() -> Router:
         verdict = await checked(query, services, member, cb, move, strict=cb.a not in _LENIENT)
         if verdict is None or verdict.incident is None:
             return
-        incident = verdict.incident
         try:
             if cb.a == A.DRAFT_MENU:
                 kinds = [k for k, m in DRAFT_MOVES.items() if m in verdict.moves]
@@ -223,34 +225,6 @@ def make_router() -> Router:
                 await query.answer()
                 if message is not None:
                     await send_preview(message, services, cb.i)
-                return
-            if cb.a in {A.SUBMIT, A.SUBMIT_ANYWAY}:
-                override = (
-                    [DraftWarning(w) for w in cb.x.split(".") if w]
-                    if cb.a == A.SUBMIT_ANYWAY
-                    else []
-                )
-                try:
-                    await ans.submit(tg, cb.i, incident.version, override)
-                except DraftNeedsConfirmation as exc:
-                    codes = ".".join(w.value for w in exc.warnings)
-                    kb = InlineKeyboardBuilder()
-                    kb.row(
-                        _button(
-                            texts.BTN_SUBMIT_ANYWAY, A.SUBMIT_ANYWAY, cb.i, incident.version, codes
-                        )
-                    )
-                    await query.answer()
-                    if message is not None:
-                        await message.answer(
-                            _warnings_text(exc.warnings, exc.fragments), reply_markup=kb.as_markup()
-                        )
-                    return
-                await state.clear()
-                await query.answer(texts.SUBMITTED)
-                if message is not None:
-                    await message.answer(texts.SUBMITTED)
-                services.kick()
                 return
             if cb.a == A.TEMPLATES:
                 kb = InlineKeyboardBuilder()
@@ -466,6 +440,35 @@ async def _start_drafting(
                 incident_id, version, bool(services.profile.explanations)
             ),
         )
+    services.kick()
+
+
+async def _submit(
+    query: CallbackQuery, state: FSMContext, services: Services, telegram_id: int, cb: IncCb
+) -> None:
+    """Send the draft for approval, or show its warnings with «send anyway» (whose codes it
+    carries); the drafting prompt's buttons act at the incident's current version."""
+    message = query.message if isinstance(query.message, Message) else None
+    override = [DraftWarning(w) for w in cb.x.split(".") if w] if cb.a == A.SUBMIT_ANYWAY else []
+    try:
+        await services.answering.submit(telegram_id, cb.i, None, override)
+    except DraftNeedsConfirmation as exc:
+        codes = ".".join(w.value for w in exc.warnings)
+        kb = InlineKeyboardBuilder()
+        kb.row(_button(texts.BTN_SUBMIT_ANYWAY, A.SUBMIT_ANYWAY, cb.i, cb.v, codes))
+        await query.answer()
+        if message is not None:
+            await message.answer(
+                _warnings_text(exc.warnings, exc.fragments), reply_markup=kb.as_markup()
+            )
+        return
+    except (DomainError, ValueError) as exc:
+        await query.answer(await _explain(services, exc), show_alert=True)
+        return
+    await state.clear()
+    await query.answer(texts.SUBMITTED)
+    if message is not None:
+        await message.answer(texts.SUBMITTED)
     services.kick()
 
 
