@@ -1284,13 +1284,19 @@ class SqlTimerRepository:
         )
         if _rowcount(result) != 1:
             raise NotFound("timer", timer.id)
+        await self._written(timer, before)
+
+    async def _written(self, timer: Timer, before: Timer | None) -> None:
+        """After a timer's row is written over `before` (as read here, if it was): its pauses
+        rewritten only when they changed, and this unit of work's copy brought up to date."""
+        assert timer.id is not None
         if before is None or before.pauses != timer.pauses:
             await self.session.execute(
                 delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id)
             )
             await self._write_pauses(timer.id, timer.pauses)
         if before is not None:
-            # What the row holds now: a breach the sweep recorded stays (see above).
+            # What the row holds now: a breach the sweep recorded stays (see `update`).
             self._remember(replace(timer, breached_at=before.breached_at or timer.breached_at))
 
     async def update_many(self, timers: Sequence[Timer]) -> None:
@@ -1315,14 +1321,7 @@ class SqlTimerRepository:
             raise NotFound("timer", [t.id for t in timers])
         for timer in timers:
             assert timer.id is not None
-            before = self._known.get(timer.incident_id, {}).get(timer.id)
-            if before is None or before.pauses != timer.pauses:
-                await self.session.execute(
-                    delete(TimerPauseRow).where(TimerPauseRow.timer_id == timer.id)
-                )
-                await self._write_pauses(timer.id, timer.pauses)
-            if before is not None:
-                self._remember(replace(timer, breached_at=before.breached_at or timer.breached_at))
+            await self._written(timer, self._known.get(timer.incident_id, {}).get(timer.id))
 
     async def mark_swept(
         self, timer_id: int, remind_at: datetime | None, breached_at: datetime | None
