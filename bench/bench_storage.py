@@ -116,6 +116,7 @@ def generate(
                 "location": f"district {i % 17}",
                 "importance": "ordinary",
                 "extra_clauses": {},
+                "turn": "",  # no draft: no approval step waits (as the bot and 0010 keep it)
             }
         )
         out["src"].append(

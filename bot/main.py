@@ -279,6 +279,9 @@ async def _serve(settings: Settings, token: str) -> int:
             settings.telegram.mode,
         )
         if not worker:
+            # /tasks finds messages under approval by whose step is kept beside them: worked
+            # out anew at each start, so a changed chain of approvals finds the right people.
+            await services.answering.refresh_turns()
             await bot.set_my_commands(
                 [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
             )

@@ -446,6 +446,12 @@ class Incident:
     clauses: Mapping[str, str] = field(default_factory=dict)
     """The profile's clause of each action (`Profile.clauses`), for the history; set by the
     use cases, not stored."""
+    turn: str | None = field(default=None, compare=False)
+    """Whose approval step is current, as the use case storing the incident worked it out
+    (`rulebook.turn_of`): the step's role, or "" when no step waits. Written for the lists
+    (/tasks asks the database by it), never loaded: None on a loaded incident, and an incident
+    stored with None is taken by the lists as anyone's step. Not compared: the same incident
+    loaded and in hand are equal."""
 
     def __post_init__(self) -> None:
         require_aware(self.detected_at, "detected_at")

@@ -58,6 +58,18 @@ class IncidentRepository(Protocol):
         """Open incidents by id after `after_id` that touch `who` (see `Involvement`)."""
         ...
 
+    async def awaiting_approval(
+        self, after_id: int | None = None, limit: int = 500
+    ) -> Sequence[Incident]:
+        """Incidents under approval with a draft, by id after `after_id`: a keyset page."""
+        ...
+
+    async def keep_turns(self, turns: Mapping[int, tuple[int, str]]) -> None:
+        """Keep whose approval step it is (`Incident.turn`) for incidents by id, each as of its
+        version (id -> (version, turn)); an incident written since keeps what that write kept.
+        Nothing else changes and no version moves: it is derived, not an act."""
+        ...
+
     async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
         """Open incidents by their nearest open deadline (none last), then by id: a page of
         what a list line shows of them (not the whole incidents)."""
@@ -277,12 +289,16 @@ class Outbox(Protocol):
 class Involvement:
     """Open incidents that may hold work for someone, as the database can tell: registered by
     one of `people`, assigned to one of them or to one of `departments`, drafted by one of
-    them, with an open timer one of them holds, or in one of `statuses`. A superset: the
-    rulebook decides among them (`domain.rulebook.involvement`)."""
+    them, with an open timer one of them holds, in one of `statuses`, or under approval at
+    one of `turns`. A superset: the rulebook decides among them
+    (`domain.rulebook.involvement`)."""
 
     people: frozenset[int]
     departments: frozenset[int]
     statuses: frozenset[str]
+    turns: frozenset[str] = frozenset()
+    """Under approval with the current step one of these (`Incident.turn` as stored), or with
+    the step not kept (stored before it was)."""
 
 
 class UnitOfWork(Protocol):

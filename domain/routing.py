@@ -128,7 +128,7 @@ class Routing(Workflow):
                 at=now,
             )
             incident.clauses = dict(self.profile.clauses)
-            incident = await uow.incidents.add(incident)
+            incident = await uow.incidents.add(self.stamped(incident))
             repeats = await self._repeats(uow, incident)
             ctx = await self._context(uow, incident)
             await self._apply_plan(uow, self.planner.on_detect(incident, ctx))
@@ -634,7 +634,7 @@ class Routing(Workflow):
             )
             if mutate is not None:
                 mutate(incident)
-            await uow.incidents.update(incident, seen, [entry])
+            await uow.incidents.update(self.stamped(incident), seen, [entry])
             if redetect:
                 plan = await self._redetect(uow, incident, now)
             else:

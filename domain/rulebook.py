@@ -235,6 +235,28 @@ def current_step(profile: Profile, incident: Incident) -> Role | None:
     return steps[done] if done < len(steps) else None
 
 
+def turn_of(profile: Profile, incident: Incident) -> str:
+    """What is kept beside the incident of whose approval step it is (`Incident.turn`): the
+    current step's role, or "" when no step waits."""
+    step = current_step(profile, incident)
+    return step.value if step is not None else ""
+
+
+def approval_turns(person: StaffMember, acts_for: Iterable[int]) -> frozenset[str]:
+    """The approval steps (`turn_of`) that can be the person's, a superset of what
+    `step_refusal` and `_record_external` grant: a step of one of their roles, any head's step
+    for a head or deputy, the external curator's step recorded by a curator, and a department
+    lead's or supervising deputy's step for whoever stands in for someone (Lipetsk 5.2)."""
+    roles = set(person.roles)
+    if roles & HEADS:
+        roles |= HEADS
+    if Role.CURATOR in roles:
+        roles.add(Role.EXTERNAL_CURATOR)
+    if any(True for _ in acts_for):
+        roles |= {Role.DEPARTMENT_LEAD, Role.SUPERVISING_DEPUTY}
+    return frozenset(r.value for r in roles)
+
+
 def writer_department(incident: Incident) -> int | None:
     """The department of the last draft's author: whose lead and supervising deputy agree."""
     if not incident.drafts:
@@ -719,26 +741,45 @@ own role. Everything else that is work (routing one's own registration, acceptin
 a part, a return, agreeing competence, a held deadline) needs a tie the database records."""
 
 
+def _publishes_by_role(profile: Profile, person: StaffMember) -> bool:
+    """The act's publisher is a role the person has (`_publish`); a drafter publishes their
+    own answer, which is a tie (the draft's author)."""
+    role = profile.publisher
+    if role in DRAFTERS:
+        return False
+    allowed = CURATORS if role is Role.CURATOR else HEADS if role in HEADS else frozenset({role})
+    return bool(person.roles & allowed)
+
+
 def involvement(
     person: StaffMember,
     acts_for: Iterable[int],
     acting_departments: Iterable[int],
     departments: Mapping[int, Department],
+    profile: Profile,
 ) -> Involvement:
     """The open incidents that can hold work for `person` (a superset; `moves` decides): those
     tied to them or to whom they stand in for — registered, assigned (to them or to a
-    department they belong to, act for, lead or supervise), drafted, a deadline held — and,
-    for anyone with a role beyond executor, those in `ROLE_WORK_STATUSES`."""
-    people = frozenset({*acts_for, *([person.id] if person.id is not None else [])})
+    department they belong to, act for, lead or supervise), drafted, a deadline held — and
+    those whose work falls to a role of theirs (`ROLE_WORK_STATUSES`): awaiting the head's
+    decision for a head or deputy, approved for a publisher by role, under approval at a step
+    that can be theirs (`approval_turns`)."""
+    acting = frozenset(acts_for)
+    people = acting | ({person.id} if person.id is not None else set())
     own = {person.department_id} if person.department_id is not None else set()
     led = {
         d_id
         for d_id, d in departments.items()
         if d.lead_id in people or d.supervising_deputy_id in people
     }
-    statuses = (
-        frozenset(s.value for s in ROLE_WORK_STATUSES)
-        if person.roles - {Role.EXECUTOR}
-        else frozenset()
+    statuses = set()
+    if person.roles & HEADS:
+        statuses.add(Status.AWAITING_DECISION.value)
+    if _publishes_by_role(profile, person):
+        statuses.add(Status.APPROVED.value)
+    return Involvement(
+        people,
+        frozenset({*own, *acting_departments, *led}),
+        frozenset(statuses),
+        approval_turns(person, acting),
     )
-    return Involvement(people, frozenset({*own, *acting_departments, *led}), statuses)

@@ -28,6 +28,7 @@ from domain.rulebook import (
     refusal,
     require,
     standing_in,
+    turn_of,
     writer_department,
 )
 from domain.timeline import Rulers
@@ -169,7 +170,32 @@ class Workflow:
         gives what it writes its ids and the new version, so the incident in hand is what is
         stored: it is not read back."""
         assert incident.id is not None
-        await uow.incidents.update(incident, seen, entries)
+        await uow.incidents.update(self.stamped(incident), seen, entries)
+        return incident
+
+    async def refresh_turns(self, batch: int = 500) -> int:
+        """Work out anew whose approval step it is for every message under approval, as kept
+        for /tasks (`Incident.turn`): at the bot's start, so a changed chain of approvals in
+        the profile, or messages kept before the turn was, are found by the right people.
+        Returns how many were looked at."""
+        after: int | None = None
+        seen = 0
+        while True:
+            async with self.uow_factory() as uow:
+                page = await uow.incidents.awaiting_approval(after, batch)
+                await uow.incidents.keep_turns(
+                    {i.id: (i.version, turn_of(self.profile, i)) for i in page if i.id is not None}
+                )
+                await uow.commit()
+            seen += len(page)
+            if len(page) < batch:
+                return seen
+            after = page[-1].id
+
+    def stamped(self, incident: Incident) -> Incident:
+        """The incident with whose approval step it is worked out (`Incident.turn`), as every
+        write of it must carry for /tasks to find it."""
+        incident.turn = turn_of(self.profile, incident)
         return incident
 
     async def _replan(

@@ -82,7 +82,11 @@ async def _mine(
             member, await uow.staff.all(), services.routing.today(now)
         )
         ids = acts_for | {member.id or 0}
-        who = involvement(member, acts_for, acting_departments, departments) if narrow else None
+        who = (
+            involvement(member, acts_for, acting_departments, departments, services.profile)
+            if narrow
+            else None
+        )
         after: int | None = None
         while True:
             if who is None:

@@ -139,6 +139,9 @@ class IncidentRow(Base):
     next_due: Mapped[datetime | None]
     """The nearest due moment of its open, running timers (None: none): written with every
     change of its timers (`SqlTimerRepository`), so /board pages by an index."""
+    turn: Mapped[str | None] = mapped_column(String(CODE))
+    """Whose approval step is current (`Incident.turn`): a role, "" when no step waits, None
+    when not worked out (kept before migration 0010): /tasks takes it as anyone's step."""
 
 
 class IncidentSourceRow(Base):

@@ -117,6 +117,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "outcome": incident.outcome.value if incident.outcome else None,
         "reaction": incident.reaction.value if incident.reaction else None,
         "extra_clauses": dict(incident.clauses),
+        "turn": incident.turn,
     }
 
 
@@ -466,6 +467,13 @@ class SqlIncidentRepository:
         ]
         if who.statuses:
             ties.append(IncidentRow.status.in_(sorted(who.statuses)))
+        if who.turns:
+            ties.append(
+                and_(
+                    IncidentRow.status == Status.UNDER_APPROVAL.value,
+                    or_(IncidentRow.turn.is_(None), IncidentRow.turn.in_(sorted(who.turns))),
+                )
+            )
         query = select(IncidentRow.id).where(
             IncidentRow.status.in_([s.value for s in OPEN]), or_(*ties)
         )
@@ -473,6 +481,32 @@ class SqlIncidentRepository:
             query = query.where(IncidentRow.id > after_id)
         ids = await self.session.scalars(query.order_by(IncidentRow.id).limit(limit))
         return sorted(await self._load(list(ids)), key=lambda i: i.id or 0)
+
+    async def awaiting_approval(
+        self, after_id: int | None = None, limit: int = 500
+    ) -> Sequence[Incident]:
+        query = select(IncidentRow.id).where(
+            IncidentRow.status == Status.UNDER_APPROVAL.value,
+            select(DraftRow.id).where(DraftRow.incident_id == IncidentRow.id).exists(),
+        )
+        if after_id is not None:
+            query = query.where(IncidentRow.id > after_id)
+        ids = await self.session.scalars(query.order_by(IncidentRow.id).limit(limit))
+        return sorted(await self._load(list(ids)), key=lambda i: i.id or 0)
+
+    async def keep_turns(self, turns: Mapping[int, tuple[int, str]]) -> None:
+        if not turns:
+            return
+        table = cast(Table, IncidentRow.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(turn=bindparam("b_turn")),
+            [
+                {"b_id": i, "b_version": version, "b_turn": turn}
+                for i, (version, turn) in turns.items()
+            ],
+        )
 
     async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
         heads = select(IncidentRow.id, IncidentRow.number, IncidentRow.status, IncidentRow.version)

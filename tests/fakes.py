@@ -54,6 +54,13 @@ class FakeStore:
         return self.next_id - 1
 
 
+def _loaded(incident: Incident) -> Incident:
+    """A copy as the SQL repository loads it: `turn` is written, never read."""
+    found = copy.deepcopy(incident)
+    found.turn = None
+    return found
+
+
 class _Incidents:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
@@ -74,11 +81,11 @@ class _Incidents:
         stored.number = stored.number or str(stored.id)
         self._ids(stored)
         self.uow.data.incidents[stored.id] = stored
-        return copy.deepcopy(stored)
+        return _loaded(stored)
 
     async def get(self, incident_id: int) -> Incident | None:
         found = self.uow.data.incidents.get(incident_id)
-        return copy.deepcopy(found) if found else None
+        return _loaded(found) if found else None
 
     async def update(
         self, incident: Incident, expected_version: int, new_history: Sequence[HistoryEntry]
@@ -102,7 +109,7 @@ class _Incidents:
 
     async def find_by_url(self, url: str, but: int | None = None) -> Sequence[Incident]:
         return [
-            copy.deepcopy(i)
+            _loaded(i)
             for i in self.uow.data.incidents.values()
             if i.source.url == url and i.id != but
         ]
@@ -111,14 +118,14 @@ class _Incidents:
         self, author: str, since: datetime, but: int | None = None
     ) -> Sequence[Incident]:
         return [
-            copy.deepcopy(i)
+            _loaded(i)
             for i in self.uow.data.incidents.values()
             if i.source.author == author and i.detected_at >= since and i.id != but
         ]
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]:
         items = [i for i in self.uow.data.incidents.values() if i.status in OPEN]
-        return [copy.deepcopy(i) for i in sorted(items, key=lambda i: i.detected_at)[:limit]]
+        return [_loaded(i) for i in sorted(items, key=lambda i: i.detected_at)[:limit]]
 
     async def count_open(self) -> int:
         return sum(1 for i in self.uow.data.incidents.values() if i.status in OPEN)
@@ -132,7 +139,7 @@ class _Incidents:
             ),
             key=lambda i: i.id or 0,
         )
-        return [copy.deepcopy(i) for i in items[:limit]]
+        return [_loaded(i) for i in items[:limit]]
 
     async def open_involving(
         self, who: Involvement, after_id: int | None = None, limit: int = 500
@@ -152,6 +159,11 @@ class _Incidents:
                     for t in timers
                 )
                 or i.status.value in who.statuses
+                or (
+                    bool(who.turns)
+                    and i.status is Status.UNDER_APPROVAL
+                    and (i.turn is None or i.turn in who.turns)
+                )
             )
 
         items = sorted(
@@ -162,7 +174,28 @@ class _Incidents:
             ),
             key=lambda i: i.id or 0,
         )
-        return [copy.deepcopy(i) for i in items[:limit]]
+        return [_loaded(i) for i in items[:limit]]
+
+    async def awaiting_approval(
+        self, after_id: int | None = None, limit: int = 500
+    ) -> Sequence[Incident]:
+        items = sorted(
+            (
+                i
+                for i in self.uow.data.incidents.values()
+                if i.status is Status.UNDER_APPROVAL
+                and i.drafts
+                and (after_id is None or (i.id or 0) > after_id)
+            ),
+            key=lambda i: i.id or 0,
+        )
+        return [_loaded(i) for i in items[:limit]]
+
+    async def keep_turns(self, turns: Mapping[int, tuple[int, str]]) -> None:
+        for incident_id, (version, turn) in turns.items():
+            stored = self.uow.data.incidents.get(incident_id)
+            if stored is not None and stored.version == version:
+                self.uow.data.incidents[incident_id] = replace(stored, turn=turn)
 
     async def open_by_urgency(self, offset: int = 0, limit: int = 30) -> Sequence[IncidentHead]:
         never = datetime.max.replace(tzinfo=UTC)
@@ -191,12 +224,12 @@ class _Incidents:
                 continue
             asked = [e.at for e in incident.history if e.action is Action.PUBLISH_CLARIFICATION]
             if asked and max(asked) <= asked_before:
-                found.append(copy.deepcopy(incident))
+                found.append(_loaded(incident))
         return found[:limit]
 
     async def by_number(self, number: str) -> Incident | None:
         found = next((i for i in self.uow.data.incidents.values() if i.number == number), None)
-        return copy.deepcopy(found) if found else None
+        return _loaded(found) if found else None
 
     async def search(self, text: str, limit: int = 20) -> Sequence[Incident]:
         needle = text.casefold()
@@ -206,10 +239,7 @@ class _Incidents:
             if needle
             in " ".join(filter(None, [i.source.text, i.source.author, i.source.url])).casefold()
         ]
-        return [
-            copy.deepcopy(i)
-            for i in sorted(hits, key=lambda i: i.detected_at, reverse=True)[:limit]
-        ]
+        return [_loaded(i) for i in sorted(hits, key=lambda i: i.detected_at, reverse=True)[:limit]]
 
     async def erase_personal_data(self, incident_id: int) -> bool:
         found = self.uow.data.incidents.get(incident_id)

@@ -93,6 +93,7 @@ def test_one_head_and_known_revisions() -> None:
     assert migrate.is_known(head)
     assert not migrate.is_known("ffffffff")
     assert [s.revision for s in migrate.script().walk_revisions()] == [
+        "0010",
         "0009",
         "0008",
         "0007",
@@ -103,3 +104,54 @@ def test_one_head_and_known_revisions() -> None:
         "0002",
         "0001",
     ]
+
+
+async def test_0010_keeps_no_step_where_none_can_wait(empty_url: str) -> None:
+    """Migration 0010 writes "" (no approval step waits) where no step can: any status but
+    under approval, or no draft; a message under approval with a draft keeps NULL, which
+    /tasks takes as anyone's step until the bot's start works it out (`refresh_turns`)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from storage.models import DraftRow, IncidentRow, StaffRow
+
+    await migrate.upgrade(empty_url, "0009")
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    engine = create_engine(empty_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert(StaffRow).values(id=1, telegram_id=100, full_name="Иванов"))
+            for iid, status in ((1, "in_work"), (2, "under_approval"), (3, "under_approval")):
+                await conn.execute(
+                    insert(IncidentRow).values(
+                        id=iid,
+                        number=f"2026-{iid}",
+                        profile="lipetsk",
+                        flow="default",
+                        detected_at=at,
+                        status=status,
+                        version=3,
+                        importance="ordinary",
+                        extra_clauses={},
+                    )
+                )
+            await conn.execute(
+                insert(DraftRow).values(
+                    incident_id=3,
+                    kind="final",
+                    text="Ответ",
+                    author_id=1,
+                    created_at=at,
+                    submitted_at=at,
+                    revision=1,
+                    overridden_warnings=[],
+                )
+            )
+        await migrate.upgrade(empty_url)
+        async with engine.connect() as conn:
+            found = await conn.execute(select(IncidentRow.id, IncidentRow.turn))
+            rows = {row.id: row.turn for row in found.all()}
+    finally:
+        await engine.dispose()
+    assert rows == {1: "", 2: "", 3: None}
