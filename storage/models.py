@@ -119,6 +119,9 @@ class IncidentRow(Base):
         CheckConstraint("version >= 0", name="version_not_negative"),
         Index("ix_incidents_status_detected_at", "status", "detected_at"),
         Index("ix_incidents_next_due", "next_due", "id"),
+        # What /tasks asks the database for (`open_involving`): one index per tie.
+        Index("ix_incidents_curator_id_status", "curator_id", "status"),
+        Index("ix_incidents_status_turn", "status", "turn"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -175,7 +178,7 @@ class AssignmentRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     """The order of the part in a joint answer."""
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    executor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     assigned_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(CODE))
     part_text: Mapped[str | None] = mapped_column(Text)
@@ -189,7 +192,7 @@ class DraftRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(CODE))
     text: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     created_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
     revision: Mapped[int] = mapped_column(Integer)
@@ -299,6 +302,12 @@ Index(
     TimerRow.id,
     sqlite_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
     postgresql_where=(TimerRow.stopped_at.is_(None)) & (TimerRow.paused == false()),
+)
+Index(
+    "ix_timers_holder_open",
+    TimerRow.holder_id,
+    sqlite_where=TimerRow.stopped_at.is_(None),
+    postgresql_where=TimerRow.stopped_at.is_(None),
 )
 Index(
     "ix_timers_remind_open",

@@ -68,8 +68,12 @@ async def test_under_approval_is_found_by_whose_step_it_is(uow_factory: UowFacto
 
     inc = (await routing.register_post(100, POST)).incident
     iid = inc.id or 0
+    assert iid in await found_for(uow_factory, 100)  # registered by them
+    assert iid not in await found_for(uow_factory, 101)
     inc = await routing.tag(100, iid, inc.version, topic_group="roads", topic="potholes")
     inc = await routing.assign(100, iid, inc.version, [ids["roads"]])
+    assert iid in await found_for(uow_factory, 300)  # their department's
+    assert iid not in await found_for(uow_factory, 400)  # another department's
     clock.move(timedelta(minutes=5))
     inc = await routing.accept(300, iid, inc.version)
     await answering.start_draft(300, iid, inc.version, DraftKind.FINAL)
