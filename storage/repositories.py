@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
+from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     ColumnElement,
+    Date,
+    DateTime,
     Select,
     Table,
+    Text,
     and_,
     bindparam,
     delete,
     false,
     func,
     insert,
+    literal_column,
     or_,
     select,
     true,
     union,
+    union_all,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Result
@@ -84,6 +94,7 @@ from storage.models import (
     TimerPauseRow,
     TimerRow,
 )
+from storage.types import UTCDateTime
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -328,6 +339,68 @@ _ERASED_SOURCE: dict[str, Any] = {
     "media": [],
     "erased": True,
 }
+
+
+_CHILDREN: dict[str, type[Any]] = {
+    "a": AssignmentRow,
+    "d": DraftRow,
+    "p": ApprovalRow,
+    "u": PublicationRow,
+    "l": IncidentLinkRow,
+    "h": HistoryRow,
+}
+"""An incident's child tables, by the kind their rows carry in `_load`'s one statement."""
+_CHILD_ORDER: dict[str, Callable[[Any], Any]] = {
+    "a": lambda r: (r.incident_id, r.id),
+    "d": lambda r: (r.incident_id, r.id),
+    "p": lambda r: (r.incident_id, r.id),
+    "u": lambda r: (r.incident_id, r.id),
+    "l": lambda r: (r.incident_id, r.position),
+    "h": lambda r: (r.incident_id, r.seq),
+}
+
+
+def _json_row(row: type[Any], postgres: bool) -> ColumnElement[str]:
+    """The row as one JSON object (text): its columns by name, JSON columns nested."""
+    pairs: list[Any] = []
+    for column in row.__table__.columns:
+        value: Any = column
+        if not postgres and isinstance(column.type, JSON):
+            value = func.json(column)  # stored as text: nested, not quoted
+        pairs += [literal_column(f"'{column.name}'"), value]
+    built = func.json_build_object(*pairs) if postgres else func.json_object(*pairs)
+    return sql_cast(built, Text)
+
+
+_DECODE: dict[type[Any], dict[str, Callable[[Any], Any]]] = {}
+
+
+def _moment(value: str) -> datetime:
+    """A moment as either engine writes it in JSON: SQLite's naive UTC text, PostgreSQL's ISO
+    form with its offset."""
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _decoded(row: type[Any], body: str | Mapping[str, Any]) -> SimpleNamespace:
+    """A row read back from `_json_row`, its values of the types the row's columns give."""
+    decode = _DECODE.get(row)
+    if decode is None:
+        decode = {}
+        for column in row.__table__.columns:
+            kind = column.type
+            if isinstance(kind, UTCDateTime | DateTime):
+                decode[column.name] = _moment
+            elif isinstance(kind, Date):
+                decode[column.name] = date.fromisoformat
+            elif isinstance(kind, Boolean):
+                decode[column.name] = bool
+        _DECODE[row] = decode
+    values = dict(json.loads(body) if isinstance(body, str) else body)
+    for name, convert in decode.items():
+        if values.get(name) is not None:
+            values[name] = convert(values[name])
+    return SimpleNamespace(**values)
 
 
 @dataclass(slots=True)
@@ -746,47 +819,54 @@ class SqlIncidentRepository:
                 await s.execute(insert(IncidentLinkRow), links)
 
     async def _load(self, ids: Sequence[int]) -> list[Incident]:
-        """Whole aggregates, one query per table whatever the number of incidents."""
+        """Whole aggregates in one statement whatever their number: each row of the incident,
+        its source and its children as a JSON object, all tables in one UNION ALL (a press
+        read them in eight statements)."""
         if not ids:
             return []
-        s = self.session
-        fresh = {"populate_existing": True}
-        heads = (
-            await s.execute(
-                select(IncidentRow, IncidentSourceRow)
-                .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
-                .where(IncidentRow.id.in_(ids))
-                .execution_options(**fresh)
-            )
-        ).all()
-        found = {row.id: (row, source) for row, source in heads}
+        keys = list(dict.fromkeys(ids))
+        postgres = _dialect(self.session) == "postgresql"
+
+        def part(kind: str, incident_id: Any, row: type[Any]) -> Select[Any]:
+            return select(literal_column(f"'{kind}'"), incident_id, _json_row(row, postgres))
+
+        parts = [
+            part("i", IncidentRow.id, IncidentRow).where(IncidentRow.id.in_(keys)),
+            part("s", IncidentSourceRow.incident_id, IncidentSourceRow).where(
+                IncidentSourceRow.incident_id.in_(keys)
+            ),
+            *(
+                part(kind, row.incident_id, row).where(row.incident_id.in_(keys))
+                for kind, row in _CHILDREN.items()
+            ),
+            part("t", DraftRow.incident_id, AttachmentRow)
+            .join(DraftRow, DraftRow.id == AttachmentRow.draft_id)
+            .where(DraftRow.incident_id.in_(keys)),
+        ]
+        heads: dict[int, Any] = {}
+        sources: dict[int, Any] = {}
+        kids: dict[str, list[Any]] = {kind: [] for kind in (*_CHILDREN, "t")}
+        for kind, incident_id, body in await self.session.execute(union_all(*parts)):
+            if kind == "i":
+                heads[incident_id] = _decoded(IncidentRow, body)
+            elif kind == "s":
+                sources[incident_id] = _decoded(IncidentSourceRow, body)
+            else:
+                row_type = AttachmentRow if kind == "t" else _CHILDREN[kind]
+                kids[kind].append(_decoded(row_type, body))
+        found = {i: (heads[i], sources[i]) for i in keys if i in heads and i in sources}
         if not found:
             return []
-        keys = list(found)
-
-        def children(row: Any, *order: Any) -> Any:
-            return (
-                select(row)
-                .where(row.incident_id.in_(keys))
-                .order_by(row.incident_id, *order)
-                .execution_options(**fresh)
-            )
-
-        assignments = (await s.scalars(children(AssignmentRow, AssignmentRow.id))).all()
-        drafts = (await s.scalars(children(DraftRow, DraftRow.id))).all()
-        approvals = (await s.scalars(children(ApprovalRow, ApprovalRow.id))).all()
-        publications = (await s.scalars(children(PublicationRow, PublicationRow.id))).all()
-        links = (await s.scalars(children(IncidentLinkRow, IncidentLinkRow.position))).all()
-        history = (await s.scalars(children(HistoryRow, HistoryRow.seq))).all()
-        attachments: dict[int, list[AttachmentRow]] = {}
-        if drafts:
-            for a in await s.scalars(
-                select(AttachmentRow)
-                .where(AttachmentRow.draft_id.in_([d.id for d in drafts]))
-                .order_by(AttachmentRow.draft_id, AttachmentRow.position)
-                .execution_options(**fresh)
-            ):
-                attachments.setdefault(a.draft_id, []).append(a)
+        order = _CHILD_ORDER
+        assignments = sorted(kids["a"], key=order["a"])
+        drafts = sorted(kids["d"], key=order["d"])
+        approvals = sorted(kids["p"], key=order["p"])
+        publications = sorted(kids["u"], key=order["u"])
+        links = sorted(kids["l"], key=order["l"])
+        history = sorted(kids["h"], key=order["h"])
+        attachments: dict[int, list[Any]] = {}
+        for a in sorted(kids["t"], key=lambda a: (a.draft_id, a.position)):
+            attachments.setdefault(a.draft_id, []).append(a)
 
         result: dict[int, Incident] = {}
         for incident_id, (row, source) in found.items():
@@ -828,7 +908,7 @@ class SqlIncidentRepository:
         for incident_id, incident in result.items():
             incident.linked_ids = tuple(linked.get(incident_id, ()))
             self._seen[incident_id] = _Seen.of(incident, last_seq.get(incident_id, 0))
-        return [result[i] for i in ids if i in result]
+        return [result[i] for i in keys if i in result]
 
 
 # --- people ----------------------------------------------------------------------------------
