@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
@@ -41,6 +42,7 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from domain import receipts
 from domain.durations import ClockKind
 from domain.errors import StaleVersion
 from domain.incident import (
@@ -926,15 +928,18 @@ def _staff_values(m: StaffMember) -> dict[str, Any]:
 
 
 class StaffDirectory:
-    """The staff of one database, kept by this process: every update and nearly every use case
-    asks who is who, and the staff changes seldom. Every change of the staff moves the
-    database's staff version on (`staff_version`, in the change's transaction); a reader asks
-    for the version (one small query) and reads the staff again only when it moved, so a
-    change made by any process is seen by the next unit of work of every other."""
+    """The staff and the departments of one database, kept by this process: every update and
+    nearly every use case asks who is who and which department is whose, and they change
+    seldom. Every change of either moves the database's staff version on (`staff_version`, in
+    the change's transaction); a reader asks for the version (one small query, once per update:
+    `DirectoryVersion`) and reads them again only when it moved, so a change made by any
+    process is seen by the next update of every other."""
 
     def __init__(self) -> None:
         self._version: int | None = None
         self._members: tuple[StaffMember, ...] = ()
+        self._departments_version: int | None = None
+        self._departments: tuple[Department, ...] = ()
 
     def members(self, version: int) -> tuple[StaffMember, ...] | None:
         return self._members if version == self._version else None
@@ -943,11 +948,80 @@ class StaffDirectory:
         self._members = tuple(members)
         self._version = version
 
+    def departments(self, version: int) -> tuple[Department, ...] | None:
+        return self._departments if version == self._departments_version else None
+
+    def keep_departments(self, departments: Sequence[Department], version: int) -> None:
+        self._departments = tuple(departments)
+        self._departments_version = version
+
+
+_UPDATE_VERSION: ContextVar[tuple[object, int] | None] = ContextVar(
+    "otklik_directory_version", default=None
+)
+"""The staff version the update being handled saw first (its receipt, the version): the staff
+middleware's unit of work and the use case's ask once between them."""
+
+
+@dataclass(slots=True)
+class DirectoryVersion:
+    """The staff version as one unit of work sees it: asked at most once per unit of work, and
+    once per update (the receipt in the context) unless a unit of work of the update changed
+    the staff or the departments, or the directory has to be read again."""
+
+    session: AsyncSession
+    _version: int | None = None
+    _asked: bool = False
+    """`_version` was read from the database by this unit of work (not the update's memo)."""
+    wrote: bool = False
+
+    async def current(self, *, fresh: bool = False) -> int:
+        """The version; `fresh`: as the database has it now in this unit of work (before a
+        read of the directory's rows that will be kept under it)."""
+        if self._version is not None and (not fresh or self._asked):
+            return self._version
+        receipt = receipts.current()
+        memo = _UPDATE_VERSION.get()
+        if not fresh and receipt is not None and memo is not None and memo[0] is receipt:
+            self._version = memo[1]
+            return self._version
+        self._version = int(
+            await self.session.scalar(
+                select(StaffVersionRow.version).where(StaffVersionRow.id == 1)
+            )
+            or 0
+        )
+        self._asked = True
+        if receipt is not None:
+            _UPDATE_VERSION.set((receipt, self._version))
+        return self._version
+
+    async def bump(self) -> None:
+        """Move the staff version on, in this transaction (once per unit of work)."""
+        _UPDATE_VERSION.set(None)  # the update's next units of work ask again
+        if self.wrote:
+            return
+        self.wrote = True
+        self._version = None
+        self._asked = False
+        values = {"id": 1, "version": 1}
+        if _dialect(self.session) == "postgresql":
+            query: Any = pg_insert(StaffVersionRow).values(values)
+        else:
+            query = sqlite_insert(StaffVersionRow).values(values)
+        await self.session.execute(
+            query.on_conflict_do_update(
+                index_elements=[StaffVersionRow.id],
+                set_={"version": StaffVersionRow.version + 1},
+            )
+        )
+
 
 @dataclass(slots=True)
 class SqlStaffRepository:
     session: AsyncSession
     directory: StaffDirectory | None = None
+    versions: DirectoryVersion | None = None
     wrote: bool = False
     """This unit of work changed the staff: it reads its own writes."""
     _seen: tuple[StaffMember, ...] | None = None
@@ -993,18 +1067,19 @@ class SqlStaffRepository:
             return await self._load(None)
         if self._seen is not None:
             return self._seen
-        version = int(
-            await self.session.scalar(
-                select(StaffVersionRow.version).where(StaffVersionRow.id == 1)
-            )
-            or 0
-        )
-        members = self.directory.members(version)
+        versions = self._versions()
+        members = self.directory.members(await versions.current())
         if members is None:
+            version = await versions.current(fresh=True)
             members = tuple(await self._load(None))
             self.directory.keep(members, version)
         self._seen = members
         return members
+
+    def _versions(self) -> DirectoryVersion:
+        if self.versions is None:
+            self.versions = DirectoryVersion(self.session)
+        return self.versions
 
     async def _changed(self) -> None:
         """Move the staff version on, in this transaction (first write of the unit of work)."""
@@ -1012,17 +1087,7 @@ class SqlStaffRepository:
             return
         self.wrote = True
         self._seen = None
-        values = {"id": 1, "version": 1}
-        if _dialect(self.session) == "postgresql":
-            query: Any = pg_insert(StaffVersionRow).values(values)
-        else:
-            query = sqlite_insert(StaffVersionRow).values(values)
-        await self.session.execute(
-            query.on_conflict_do_update(
-                index_elements=[StaffVersionRow.id],
-                set_={"version": StaffVersionRow.version + 1},
-            )
-        )
+        await self._versions().bump()
 
     async def _write_parts(self, member_id: int, member: StaffMember) -> None:
         if member.roles:
@@ -1095,12 +1160,16 @@ def _department(row: DepartmentRow) -> Department:
 @dataclass(slots=True)
 class SqlDepartmentRepository:
     session: AsyncSession
+    directory: StaffDirectory | None = None
+    versions: DirectoryVersion | None = None
     _all: tuple[Department, ...] | None = None
     """The departments as this unit of work read them (Department is frozen): the rulebook,
     the planner and the card each ask; a write here forgets them."""
+    wrote: bool = False
+    """This unit of work changed a department: it reads its own writes."""
 
     async def add(self, department: Department) -> Department:
-        self._all = None
+        await self._changed()
         department_id = (
             await self.session.execute(
                 insert(DepartmentRow)
@@ -1115,15 +1184,12 @@ class SqlDepartmentRepository:
         return replace(department, id=department_id)
 
     async def get(self, department_id: int) -> Department | None:
-        if self._all is not None:
-            return next((d for d in self._all if d.id == department_id), None)
-        row = await self.session.get(DepartmentRow, department_id, populate_existing=True)
-        return None if row is None else _department(row)
+        return next((d for d in await self.all() if d.id == department_id), None)
 
     async def update(self, department: Department) -> None:
         if department.id is None:
             raise ValueError("a department that was never added cannot be updated")
-        self._all = None
+        await self._changed()
         await self.session.execute(
             update(DepartmentRow)
             .where(DepartmentRow.id == department.id)
@@ -1135,15 +1201,32 @@ class SqlDepartmentRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def _changed(self) -> None:
+        self._all = None
+        self.wrote = True
+        if self.versions is not None:
+            await self.versions.bump()
+
     async def all(self) -> Sequence[Department]:
         if self._all is None:
-            rows = await self.session.scalars(
-                select(DepartmentRow)
-                .order_by(DepartmentRow.id)
-                .execution_options(populate_existing=True)
-            )
-            self._all = tuple(_department(r) for r in rows)
+            if self.wrote or self.directory is None or self.versions is None:
+                self._all = await self._read()
+            else:
+                kept = self.directory.departments(await self.versions.current())
+                if kept is None:
+                    version = await self.versions.current(fresh=True)
+                    kept = await self._read()
+                    self.directory.keep_departments(kept, version)
+                self._all = kept
         return list(self._all)
+
+    async def _read(self) -> tuple[Department, ...]:
+        rows = await self.session.scalars(
+            select(DepartmentRow)
+            .order_by(DepartmentRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return tuple(_department(r) for r in rows)
 
 
 def _invite(row: InviteRow) -> Invite:
@@ -1499,13 +1582,12 @@ class SqlTimerRepository:
         found: dict[int, list[Timer]] = {i: [] for i in incident_ids}
         if not incident_ids:
             return found
-        rows = await self.session.scalars(
+        timers = await self._with_pauses_inline(
             select(TimerRow)
             .where(TimerRow.incident_id.in_(list(incident_ids)), TimerRow.stopped_at.is_(None))
             .order_by(TimerRow.incident_id, TimerRow.id)
-            .execution_options(populate_existing=True)
         )
-        for timer in await self._with_pauses(rows.all()):
+        for timer in timers:
             found.setdefault(timer.incident_id, []).append(timer)
         return found
 
@@ -1515,13 +1597,9 @@ class SqlTimerRepository:
         known = self._copy(incident_id, open_only=False)
         if known is not None:
             return known
-        rows = await self.session.scalars(
-            select(TimerRow)
-            .where(TimerRow.incident_id == incident_id)
-            .order_by(TimerRow.id)
-            .execution_options(populate_existing=True)
+        timers = await self._with_pauses_inline(
+            select(TimerRow).where(TimerRow.incident_id == incident_id).order_by(TimerRow.id)
         )
-        timers = await self._with_pauses(rows.all())
         self._known[incident_id] = {t.id: t for t in timers if t.id is not None}
         return self._copy(incident_id, open_only=False) or []
 
@@ -1550,6 +1628,35 @@ class SqlTimerRepository:
                     for p in pauses
                 ],
             )
+
+    async def _with_pauses_inline(self, query: Select[Any]) -> list[Timer]:
+        """The timers `query` selects with their pauses, in one statement: each timer's pauses
+        come beside it as a JSON array of [id, started_at, ended_at]."""
+        postgres = _dialect(self.session) == "postgresql"
+        item = (func.json_build_array if postgres else func.json_array)(
+            TimerPauseRow.id, TimerPauseRow.started_at, TimerPauseRow.ended_at
+        )
+        pauses = (
+            select(sql_cast((func.json_agg if postgres else func.json_group_array)(item), Text))
+            .where(TimerPauseRow.timer_id == TimerRow.id)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            query.add_columns(pauses).execution_options(populate_existing=True)
+        )
+        timers = []
+        for row, found in rows:
+            kept = sorted(json.loads(found or "[]"))
+            timers.append(
+                _timer(
+                    row,
+                    [
+                        TimerPause(_moment(started), _moment(ended) if ended else None)
+                        for _, started, ended in kept
+                    ],
+                )
+            )
+        return timers
 
     async def _with_pauses(self, rows: Sequence[TimerRow]) -> list[Timer]:
         if not rows:

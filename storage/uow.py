@@ -13,6 +13,7 @@ from domain import receipts
 from storage.inbox import mark_handled
 from storage.reports import SqlReportRepository
 from storage.repositories import (
+    DirectoryVersion,
     SqlCardRepository,
     SqlDepartmentRepository,
     SqlIncidentRepository,
@@ -46,9 +47,11 @@ class SqlUnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session = session_factory()
+        directory = directory_of(session_factory)
+        versions = DirectoryVersion(self.session)
         self.incidents = SqlIncidentRepository(self.session)
-        self.staff = SqlStaffRepository(self.session, directory_of(session_factory))
-        self.departments = SqlDepartmentRepository(self.session)
+        self.staff = SqlStaffRepository(self.session, directory, versions)
+        self.departments = SqlDepartmentRepository(self.session, directory, versions)
         self.invites = SqlInviteRepository(self.session)
         self.cards = SqlCardRepository(self.session)
         self.timers = SqlTimerRepository(self.session)

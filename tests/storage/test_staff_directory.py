@@ -71,3 +71,63 @@ async def test_another_processs_change_is_seen_by_the_next_unit_of_work(db: Data
         assert again == fresh and reads == 1
     finally:
         await other.close()
+
+
+async def test_one_update_asks_for_the_version_once_and_sees_its_own_change(db: Database) -> None:
+    """The staff middleware's unit of work and the use case's share the update's look at the
+    version (the receipt in the context); a change made by a unit of work of the update makes
+    the next one ask again, and it reads the change."""
+    from domain import receipts
+    from domain.people import Department
+
+    async with db.unit_of_work() as uow:
+        await uow.staff.add(StaffMember(None, 704, "Галина", frozenset({Role.CURATOR})))
+        await uow.departments.add(Department(None, "Управление дорог"))
+        await uow.commit()
+    await count_reads(db, 704)  # warm the directory
+    async with db.unit_of_work() as uow:
+        await uow.departments.all()
+    with receipts.holding(receipts.Receipt((1,))):
+        _, first = await count_reads(db, 704)
+        meter = metering.start()
+        async with db.unit_of_work() as uow:
+            galina = await uow.staff.by_telegram(704)
+            roads = (await uow.departments.all())[0]
+        assert galina is not None and meter.statements == 0  # nothing asked again
+        async with db.unit_of_work() as uow:
+            await uow.departments.update(replace(roads, lead_id=galina.id))
+            await uow.commit()
+        meter = metering.start()
+        async with db.unit_of_work() as uow:
+            led = await uow.departments.get(roads.id or 0)
+        assert led is not None and led.lead_id == galina.id
+        assert meter.statements == 2  # the version, then the departments again
+    assert first == 1
+    with receipts.holding(receipts.Receipt((2,))):  # the staff is read again: the version moved
+        _, reads = await count_reads(db, 704)
+    assert reads >= 3
+    with receipts.holding(receipts.Receipt((3,))):  # and the next update asks once more
+        _, reads = await count_reads(db, 704)
+    assert reads == 1
+
+
+async def test_another_processs_department_change_is_seen(db: Database) -> None:
+    from domain.people import Department
+
+    other_engine = create_engine(db.url)
+    other = Database(db.url, other_engine, session_factory(other_engine))
+    try:
+        async with db.unit_of_work() as uow:
+            roads = await uow.departments.add(Department(None, "Управление дорог"))
+            await uow.commit()
+        async with db.unit_of_work() as uow:
+            assert [d.name for d in await uow.departments.all()] == ["Управление дорог"]
+        async with other.unit_of_work() as uow:
+            await uow.departments.update(replace(roads, name="Управление дорог и транспорта"))
+            await uow.commit()
+        async with db.unit_of_work() as uow:
+            assert [d.name for d in await uow.departments.all()] == [
+                "Управление дорог и транспорта"
+            ]
+    finally:
+        await other.close()
