@@ -540,3 +540,40 @@ async def test_outbox_pending_order_dedupe_and_marks(db: Database) -> None:
         assert [m.id for m in pending] == [three.id, four.id]
         assert pending[1].attempts == 1 and pending[1].not_before == T0 + timedelta(minutes=1)
         assert pending[0].chat_id == -100500 and pending[0].payload == {"text": "№3", "n": 3}
+
+
+async def test_an_incidents_timers_come_back_with_their_pauses_in_one_statement(
+    db: Database,
+) -> None:
+    """`for_incident` and `open_for_many` read the timers with their pauses (a JSON array
+    beside each timer): moments exact to the microsecond and in UTC whatever zone they were
+    written in, pauses in the order written, an open pause open, no pause none."""
+    from storage import metering
+
+    async with db.unit_of_work() as uow:
+        incident = await uow.incidents.add(Incident(None, "bor", "default", Source("vk"), T0))
+        iid = incident.id or 0
+        other = await uow.incidents.add(Incident(None, "bor", "default", Source("vk"), T0))
+        pauses = [
+            TimerPause(T0.astimezone(YEKT), (T0 + timedelta(minutes=7)).astimezone(YEKT)),
+            TimerPause(T0 + timedelta(hours=1, microseconds=13), T0 + timedelta(hours=2)),
+            TimerPause(T0 + timedelta(hours=3)),
+        ]
+        paused = await uow.timers.add(timer(iid, "answer", None, pauses=pauses))
+        plain = await uow.timers.add(timer(iid, "route", T0 + timedelta(hours=1)))
+        stopped = await uow.timers.add(timer(iid, "old", T0, stopped_at=T0))
+        theirs = await uow.timers.add(
+            timer(other.id or 0, "answer", T0, pauses=[TimerPause(T0, T0 + timedelta(hours=1))])
+        )
+        await uow.commit()
+    meter = metering.start()
+    async with db.unit_of_work() as uow:
+        read = {t.name: t for t in await uow.timers.for_incident(iid)}
+    assert meter.statements == 1
+    assert read == {"answer": paused, "route": plain, "old": stopped}
+    assert read["answer"].pauses == pauses and read["route"].pauses == []
+    assert all(p.started_at.tzinfo is UTC for p in read["answer"].pauses)
+    async with db.unit_of_work() as uow:
+        many = await uow.timers.open_for_many([iid, other.id or 0])
+    assert sorted(t.name for t in many[iid]) == ["answer", "route"]
+    assert list(many[other.id or 0]) == [theirs]
