@@ -168,6 +168,10 @@ class DepartmentRepository(Protocol):
 class TimerRepository(Protocol):
     async def add(self, timer: Timer) -> Timer: ...
 
+    async def add_many(self, timers: Sequence[Timer]) -> list[Timer]:
+        """Several timers in one write, in order, each with its id."""
+        ...
+
     async def update(self, timer: Timer) -> None: ...
 
     async def update_many(self, timers: Sequence[Timer]) -> None:

@@ -250,8 +250,7 @@ class Workflow:
 
     async def _apply_plan(self, uow: UnitOfWork, plan: Plan) -> None:
         await uow.timers.update_many([*plan.stop, *plan.change])
-        for timer in plan.start:
-            await uow.timers.add(timer)
+        await uow.timers.add_many(plan.start)
 
     async def _notify_department(
         self,

@@ -720,8 +720,8 @@ class SqlIncidentRepository:
             )
             first_seq = (last or 0) + 1
         if entries:
-            await self.session.execute(
-                insert(HistoryRow),
+            await self.session.execute(  # NULLs written, not left out: one batch, one INSERT
+                insert(HistoryRow).execution_options(render_nulls=True),
                 [history_values(incident_id, first_seq + i, e) for i, e in enumerate(entries)],
             )
         return first_seq + len(entries) - 1
@@ -1460,6 +1460,24 @@ class SqlTimerRepository:
         self._moved.add(timer.incident_id)
         added = replace(timer, id=timer_id, pauses=list(timer.pauses))
         self._remember(added)
+        return added
+
+    async def add_many(self, timers: Sequence[Timer]) -> list[Timer]:
+        if len(timers) < 2:
+            return [await self.add(t) for t in timers]
+        ids = (
+            await self.session.scalars(
+                insert(TimerRow).returning(TimerRow.id), [_timer_values(t) for t in timers]
+            )
+        ).all()
+        added = []
+        # One INSERT of many rows: the ids are given in the order of the rows.
+        for timer, timer_id in zip(timers, sorted(ids), strict=True):
+            await self._write_pauses(timer_id, timer.pauses)
+            self._moved.add(timer.incident_id)
+            one = replace(timer, id=timer_id, pauses=list(timer.pauses))
+            self._remember(one)
+            added.append(one)
         return added
 
     async def update(self, timer: Timer) -> None:

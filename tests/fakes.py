@@ -356,6 +356,9 @@ class _Timers:
         self.uow.data.timers[stored.id] = stored
         return copy.deepcopy(stored)
 
+    async def add_many(self, timers: Sequence[Timer]) -> list[Timer]:
+        return [await self.add(t) for t in timers]
+
     async def update_many(self, timers: Sequence[Timer]) -> None:
         for timer in timers:
             await self.update(timer)

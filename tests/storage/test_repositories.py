@@ -577,3 +577,58 @@ async def test_an_incidents_timers_come_back_with_their_pauses_in_one_statement(
         many = await uow.timers.open_for_many([iid, other.id or 0])
     assert sorted(t.name for t in many[iid]) == ["answer", "route"]
     assert list(many[other.id or 0]) == [theirs]
+
+
+async def test_several_timers_are_added_in_one_statement_each_with_its_id(db: Database) -> None:
+    from storage import metering
+
+    async with db.unit_of_work() as uow:
+        incident = await uow.incidents.add(Incident(None, "bor", "default", Source("vk"), T0))
+        iid = incident.id or 0
+        await uow.commit()
+    meter = metering.start()
+    async with db.unit_of_work() as uow:
+        added = await uow.timers.add_many(
+            [timer(iid, name, T0 + timedelta(hours=h)) for h, name in enumerate("abc", 1)]
+        )
+        await uow.commit()
+    assert meter.statements <= 2  # the INSERT, and the incident's nearest deadline at commit
+    assert [t.name for t in added] == ["a", "b", "c"]
+    async with db.unit_of_work() as uow:
+        read = {t.id: t for t in await uow.timers.for_incident(iid)}
+    assert read == {t.id: t for t in added} and len(read) == 3
+
+
+async def test_an_actions_history_entries_go_in_one_statement(db: Database) -> None:
+    """A person's entry and the bot's own after it (no actor, no clause) are one INSERT."""
+    from storage import metering
+
+    _, _, executor, _ = await people(db)
+    async with db.unit_of_work() as uow:
+        incident = await uow.incidents.add(Incident(None, "bor", "default", Source("vk"), T0))
+        await uow.commit()
+    iid = incident.id or 0
+    system = frozenset({Role.SYSTEM})
+    entries = [
+        HistoryEntry(
+            T0,
+            executor.id,
+            frozenset({Role.EXECUTOR}),
+            Action.TAG,
+            Status.NEW,
+            Status.NEW,
+            "п. 6",
+            {},
+        ),
+        HistoryEntry(T0, None, system, Action.TAG, Status.NEW, Status.NEW, None, {}),
+    ]
+    async with db.unit_of_work() as uow:
+        loaded = await uow.incidents.get(iid)
+        assert loaded is not None
+        meter = metering.start()
+        await uow.incidents.update(loaded, loaded.version, entries)
+        assert meter.statements == 2  # the incident's row, the history
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        again = await uow.incidents.get(iid)
+    assert again is not None and again.history[-2:] == entries
