@@ -948,6 +948,12 @@ class StaffDirectory:
         self._members = tuple(members)
         self._version = version
 
+    def forget(self) -> None:
+        """A unit of work of this process changed the staff or a department: read both again
+        (even by a unit of work that still trusts the version its update saw)."""
+        self._version = None
+        self._departments_version = None
+
     def departments(self, version: int) -> tuple[Department, ...] | None:
         return self._departments if version == self._departments_version else None
 
@@ -970,6 +976,7 @@ class DirectoryVersion:
     the staff or the departments, or the directory has to be read again."""
 
     session: AsyncSession
+    directory: StaffDirectory | None = None
     _version: int | None = None
     _asked: bool = False
     """`_version` was read from the database by this unit of work (not the update's memo)."""
@@ -999,6 +1006,8 @@ class DirectoryVersion:
     async def bump(self) -> None:
         """Move the staff version on, in this transaction (once per unit of work)."""
         _UPDATE_VERSION.set(None)  # the update's next units of work ask again
+        if self.directory is not None:
+            self.directory.forget()
         if self.wrote:
             return
         self.wrote = True

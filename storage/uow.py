@@ -48,7 +48,7 @@ class SqlUnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session = session_factory()
         directory = directory_of(session_factory)
-        versions = DirectoryVersion(self.session)
+        versions = DirectoryVersion(self.session, directory)
         self.incidents = SqlIncidentRepository(self.session)
         self.staff = SqlStaffRepository(self.session, directory, versions)
         self.departments = SqlDepartmentRepository(self.session, directory, versions)

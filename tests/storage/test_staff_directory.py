@@ -131,3 +131,27 @@ async def test_another_processs_department_change_is_seen(db: Database) -> None:
             ]
     finally:
         await other.close()
+
+
+async def test_a_change_made_in_another_task_of_the_update_is_read_after_it(db: Database) -> None:
+    """A task started by the update's handler has a copy of its context: its change cannot
+    clear the update's look at the version, so the change forgets the process's copy."""
+    import asyncio
+
+    from domain import receipts
+
+    async with db.unit_of_work() as uow:
+        await uow.staff.add(StaffMember(None, 705, "Дарья", frozenset({Role.EXECUTOR})))
+        await uow.commit()
+    with receipts.holding(receipts.Receipt((7,))):
+        darya, _ = await count_reads(db, 705)  # the update's look at the version
+        assert darya is not None
+
+        async def block() -> None:
+            async with db.unit_of_work() as uow:
+                await uow.staff.update(replace(darya, blocked_bot=True))
+                await uow.commit()
+
+        await asyncio.create_task(block())
+        after, _ = await count_reads(db, 705)
+    assert after is not None and after.blocked_bot
