@@ -343,6 +343,9 @@ _ERASED_SOURCE: dict[str, Any] = {
 }
 
 
+_LOAD_AT_ONCE = 1000
+"""Incidents per statement of `_load`: 8,000 bound ids, within SQLite's and asyncpg's 32,767."""
+
 _CHILDREN: dict[str, type[Any]] = {
     "a": AssignmentRow,
     "d": DraftRow,
@@ -827,6 +830,11 @@ class SqlIncidentRepository:
         if not ids:
             return []
         keys = list(dict.fromkeys(ids))
+        if len(keys) > _LOAD_AT_ONCE:  # each of the eight parts binds every id
+            loaded: list[Incident] = []
+            for start in range(0, len(keys), _LOAD_AT_ONCE):
+                loaded += await self._load(keys[start : start + _LOAD_AT_ONCE])
+            return loaded
         postgres = _dialect(self.session) == "postgresql"
 
         def part(kind: str, incident_id: Any, row: type[Any]) -> Select[Any]:
@@ -948,11 +956,16 @@ class StaffDirectory:
         self._members = tuple(members)
         self._version = version
 
+    generation: int = 0
+    """Moved on by every change made in this process: an update's memo of the version is good
+    only while it stays (a change made by a task the update started cannot clear the memo)."""
+
     def forget(self) -> None:
-        """A unit of work of this process changed the staff or a department: read both again
+        """A unit of work of this process changes the staff or a department: read both again
         (even by a unit of work that still trusts the version its update saw)."""
         self._version = None
         self._departments_version = None
+        self.generation += 1
 
     def departments(self, version: int) -> tuple[Department, ...] | None:
         return self._departments if version == self._departments_version else None
@@ -962,11 +975,12 @@ class StaffDirectory:
         self._departments_version = version
 
 
-_UPDATE_VERSION: ContextVar[tuple[object, int] | None] = ContextVar(
+_UPDATE_VERSION: ContextVar[tuple[object, int, int] | None] = ContextVar(
     "otklik_directory_version", default=None
 )
-"""The staff version the update being handled saw first (its receipt, the version): the staff
-middleware's unit of work and the use case's ask once between them."""
+"""The staff version the update being handled saw first (its receipt, the version, the
+directory's generation): the staff middleware's unit of work and the use case's ask once
+between them."""
 
 
 @dataclass(slots=True)
@@ -989,7 +1003,15 @@ class DirectoryVersion:
             return self._version
         receipt = receipts.current()
         memo = _UPDATE_VERSION.get()
-        if not fresh and receipt is not None and memo is not None and memo[0] is receipt:
+        generation = self.directory.generation if self.directory is not None else 0
+        if (
+            not fresh
+            and not self.wrote
+            and receipt is not None
+            and memo is not None
+            and memo[0] is receipt
+            and memo[2] == generation
+        ):
             self._version = memo[1]
             return self._version
         self._version = int(
@@ -999,8 +1021,8 @@ class DirectoryVersion:
             or 0
         )
         self._asked = True
-        if receipt is not None:
-            _UPDATE_VERSION.set((receipt, self._version))
+        if receipt is not None and not self.wrote:  # not this transaction's own, uncommitted
+            _UPDATE_VERSION.set((receipt, self._version, generation))
         return self._version
 
     async def bump(self) -> None:
@@ -1072,8 +1094,8 @@ class SqlStaffRepository:
         return [m for m in await self.all() if m.department_id == department_id]
 
     async def all(self) -> Sequence[StaffMember]:
-        if self.wrote or self.directory is None:
-            return await self._load(None)
+        if self.wrote or self.directory is None or self._versions().wrote:
+            return await self._load(None)  # this unit of work's own writes: kept nowhere
         if self._seen is not None:
             return self._seen
         versions = self._versions()
@@ -1218,12 +1240,14 @@ class SqlDepartmentRepository:
 
     async def all(self) -> Sequence[Department]:
         if self._all is None:
-            if self.wrote or self.directory is None or self.versions is None:
+            # This unit of work's own, uncommitted changes are read but kept nowhere.
+            versions = self.versions
+            if self.wrote or self.directory is None or versions is None or versions.wrote:
                 self._all = await self._read()
             else:
-                kept = self.directory.departments(await self.versions.current())
+                kept = self.directory.departments(await versions.current())
                 if kept is None:
-                    version = await self.versions.current(fresh=True)
+                    version = await versions.current(fresh=True)
                     kept = await self._read()
                     self.directory.keep_departments(kept, version)
                 self._all = kept
@@ -1476,7 +1500,9 @@ class SqlTimerRepository:
             return [await self.add(t) for t in timers]
         ids = (
             await self.session.scalars(
-                insert(TimerRow).returning(TimerRow.id), [_timer_values(t) for t in timers]
+                # NULLs written, not left out: every row alike, one INSERT, ids in row order
+                insert(TimerRow).returning(TimerRow.id).execution_options(render_nulls=True),
+                [_timer_values(t) for t in timers],
             )
         ).all()
         added = []

@@ -48,7 +48,8 @@ class SqlUnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session = session_factory()
         directory = directory_of(session_factory)
-        versions = DirectoryVersion(self.session, directory)
+        self._directory = directory
+        self._versions = versions = DirectoryVersion(self.session, directory)
         self.incidents = SqlIncidentRepository(self.session)
         self.staff = SqlStaffRepository(self.session, directory, versions)
         self.departments = SqlDepartmentRepository(self.session, directory, versions)
@@ -84,6 +85,8 @@ class SqlUnitOfWork:
         if receipt is not None and recording:
             await mark_handled(self.session, receipt.update_ids)
         await self.session.commit()
+        if self._versions.wrote:  # readers in between may have kept the old staff: not trusted
+            self._directory.forget()
         if receipt is not None and recording:
             receipt.recorded = True
 

@@ -155,3 +155,48 @@ async def test_a_change_made_in_another_task_of_the_update_is_read_after_it(db: 
         await asyncio.create_task(block())
         after, _ = await count_reads(db, 705)
     assert after is not None and after.blocked_bot
+
+
+async def test_what_a_unit_of_work_reads_after_its_own_change_is_never_kept(db: Database) -> None:
+    """A unit of work that changed a department and then read the staff must not keep them
+    under its own, uncommitted version: rolled back, that version is the next change's."""
+    from domain.people import Department
+
+    other_engine = create_engine(db.url)
+    other = Database(db.url, other_engine, session_factory(other_engine))
+    try:
+        async with db.unit_of_work() as uow:
+            elena = await uow.staff.add(StaffMember(None, 706, "Елена", frozenset({Role.EXECUTOR})))
+            await uow.commit()
+        await count_reads(db, 706)
+        async with db.unit_of_work() as uow:
+            await uow.departments.add(Department(None, "Отдел, которого не будет"))
+            assert await uow.staff.by_telegram(706) is not None
+            await uow.rollback()
+        async with other.unit_of_work() as uow:  # the next change: the same version number
+            await uow.staff.update(replace(elena, roles=frozenset({Role.CURATOR})))
+            await uow.commit()
+        seen, _ = await count_reads(db, 706)
+        assert seen is not None and seen.roles == {Role.CURATOR}
+    finally:
+        await other.close()
+
+
+async def test_staff_read_while_a_change_is_uncommitted_is_not_trusted_after_it(
+    db: Database,
+) -> None:
+    """A unit of work of the update reads (and keeps) the staff while another one's change is
+    not committed yet: once it is, the update's next unit of work reads the change."""
+    from domain import receipts
+
+    async with db.unit_of_work() as uow:
+        fedor = await uow.staff.add(StaffMember(None, 707, "Фёдор", frozenset({Role.EXECUTOR})))
+        await uow.commit()
+    with receipts.holding(receipts.Receipt((8,))):
+        async with db.unit_of_work() as changing:
+            await changing.staff.update(replace(fedor, blocked_bot=True))
+            before, _ = await count_reads(db, 707)  # the old staff, kept under the old version
+            assert before is not None and not before.blocked_bot
+            await changing.commit()
+        after, _ = await count_reads(db, 707)
+    assert after is not None and after.blocked_bot
