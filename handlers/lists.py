@@ -15,8 +15,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.incident import Incident
 from domain.people import StaffMember
 from domain.ports import CardRef, UnitOfWork
+from domain.profiles import JointAnswerBy
 from domain.roles import CURATORS
-from domain.rulebook import Move, Situation, involvement, moves, refusal, standing_in
+from domain.rulebook import Move, Situation, active, involvement, moves, refusal, standing_in
 from domain.services import Services
 from domain.timers import Timer
 from handlers import texts
@@ -60,6 +61,9 @@ _CURATORS_OWN = frozenset(
     {Move.ASSIGN, Move.SEND_TO_HEAD, Move.AUTHOR_REPLIED, Move.RECORD_EXTERNAL, Move.PUBLISH}
 )
 """A curator's tasks on the messages they registered (or hold for an absent colleague)."""
+_WRITING = frozenset({Move.DRAFT_FINAL, Move.DRAFT_INTERMEDIATE, Move.DRAFT_CLARIFICATION})
+"""Writing a joint answer the act gives the curator (Barnaul 5): the work of the curator who
+registered the message, as its routing is; any curator may still write it."""
 
 
 SCAN = 500
@@ -82,6 +86,7 @@ async def _mine(
             member, await uow.staff.all(), services.routing.today(now)
         )
         ids = acts_for | {member.id or 0}
+        curator_writes = services.profile.joint_answer_by is JointAnswerBy.CURATOR
         who = (
             involvement(member, acts_for, acting_departments, departments, services.profile)
             if narrow
@@ -110,6 +115,8 @@ async def _mine(
                 work = allowed - _NOT_WORK
                 if member.roles & CURATORS and incident.curator_id not in ids:
                     work -= _CURATORS_OWN  # another curator's message is theirs to route
+                    if curator_writes and len(active(incident)) > 1:
+                        work -= _WRITING  # and their joint answer to write
                 if work or (held and Move.VIEW in allowed):
                     found.append((incident, timers))
             if len(batch) < SCAN:

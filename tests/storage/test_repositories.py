@@ -588,8 +588,12 @@ async def test_several_timers_are_added_in_one_statement_each_with_its_id(db: Da
         await uow.commit()
     meter = metering.start()
     async with db.unit_of_work() as uow:
-        added = await uow.timers.add_many(
-            [timer(iid, name, T0 + timedelta(hours=h)) for h, name in enumerate("abc", 1)]
+        added = await uow.timers.add_many(  # unlike NULLs: b has no deadline, c a reminder
+            [
+                timer(iid, "a", T0 + timedelta(hours=1)),
+                timer(iid, "b", None),
+                timer(iid, "c", T0 + timedelta(hours=3), remind_at=T0),
+            ]
         )
         await uow.commit()
     assert meter.statements <= 2  # the INSERT, and the incident's nearest deadline at commit
@@ -632,3 +636,23 @@ async def test_an_actions_history_entries_go_in_one_statement(db: Database) -> N
     async with db.unit_of_work() as uow:
         again = await uow.incidents.get(iid)
     assert again is not None and again.history[-2:] == entries
+
+
+async def test_many_incidents_load_in_parts_in_their_order(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_load` binds every id in each of its parts, so more than `_LOAD_AT_ONCE` go in turns:
+    all of them come back, in the order asked."""
+    from storage import repositories
+
+    monkeypatch.setattr(repositories, "_LOAD_AT_ONCE", 2)
+    async with db.unit_of_work() as uow:
+        made = [
+            await uow.incidents.add(Incident(None, "bor", "default", Source("vk"), T0))
+            for _ in range(5)
+        ]
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        found = await uow.incidents.list_open(limit=10)
+    assert [i.id for i in found] == [i.id for i in made]
+    assert found == made

@@ -13,7 +13,9 @@ import pytest
 
 from domain.errors import DomainError
 from domain.incident import Incident, Source
+from domain.people import StaffMember
 from domain.profiles import SHIPPED
+from domain.roles import Role
 from domain.services import Services
 from handlers.lists import _mine
 from tests.fakes import FakeUnitOfWork
@@ -77,6 +79,13 @@ async def messages_at_every_stage(world: World, services: Services) -> None:
 
     await stage(midway)
 
+    async def parts_in() -> None:  # a joint answer whose parts are in: its writer's turn
+        inc = await in_work(world, [world.roads, world.housing], post=post(9))
+        inc = await answers.submit_part(300, iid(inc), inc.version, "Дороги: яма заделана", [])
+        await answers.submit_part(400, iid(inc), inc.version, "ЖКХ: люк заменён", [])
+
+    await stage(parts_in)
+
 
 @pytest.mark.parametrize("profile", SHIPPED)
 async def test_the_tied_messages_hold_every_task(profile: str) -> None:
@@ -93,9 +102,15 @@ async def test_the_tied_messages_hold_every_task(profile: str) -> None:
         organization="Тестовая администрация",
         new_token=lambda: "token",
     )
+    async with FakeUnitOfWork(store) as uow:  # a curator who registered none of them
+        other_curator = await uow.staff.add(
+            StaffMember(None, 101, "Куратор Вторая", frozenset({Role.CURATOR}))
+        )
+        await uow.commit()
     await messages_at_every_stage(world, services)
     people = [
         world.curator,
+        other_curator,
         world.head,
         world.deputy,
         world.ivanov,
