@@ -247,7 +247,7 @@ class Answering(Workflow):
         """Drafts change no status: no history entry, but the version moves (as storage moves
         it on every write), so a card drawn before the change is stale."""
         incident.version += 1
-        await uow.incidents.update(self.stamped(incident), seen, [])
+        await self._store(uow, incident, seen, [])
         stored = open_draft(incident)  # with its id: the repository gave it in hand
         assert stored is not None and stored.id is not None
         return stored

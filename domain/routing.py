@@ -634,7 +634,7 @@ class Routing(Workflow):
             )
             if mutate is not None:
                 mutate(incident)
-            await uow.incidents.update(self.stamped(incident), seen, [entry])
+            await self._store(uow, incident, seen, [entry])
             if redetect:
                 plan = await self._redetect(uow, incident, now)
             else:

@@ -734,11 +734,10 @@ _RULES: Mapping[Move, Rule] = {
 
 # ---- where a person's work can be ----------------------------------------------------------
 
-ROLE_WORK_STATUSES = frozenset({Status.AWAITING_DECISION, Status.UNDER_APPROVAL, Status.APPROVED})
-"""Statuses in which a move can fall to someone by role alone, not by a tie to the incident:
-the head's decision (Bor 6, Gulkevichi 3.1.1), an approval step, a publisher of the act's
-own role. Everything else that is work (routing one's own registration, accepting, drafting,
-a part, a return, agreeing competence, a held deadline) needs a tie the database records."""
+# A move falls to someone by role alone, not by a tie to the incident, only in three places:
+# the head's decision (Bor 6, Gulkevichi 3.1.1), an approval step, a publisher of the act's own
+# role. Everything else that is work (routing one's own registration, accepting, drafting, a
+# part, a return, agreeing competence, a held deadline) needs a tie the database records.
 
 
 def _publishes_by_role(profile: Profile, person: StaffMember) -> bool:
@@ -761,7 +760,7 @@ def involvement(
     """The open incidents that can hold work for `person` (a superset; `moves` decides): those
     tied to them or to whom they stand in for — registered, assigned (to them or to a
     department they belong to, act for, lead or supervise), drafted, a deadline held — and
-    those whose work falls to a role of theirs (`ROLE_WORK_STATUSES`): awaiting the head's
+    those whose work falls to a role of theirs: awaiting the head's
     decision for a head or deputy, approved for a publisher by role, under approval at a step
     that can be theirs (`approval_turns`)."""
     acting = frozenset(acts_for)

@@ -1635,7 +1635,7 @@ class SqlTimerRepository:
         found: dict[int, list[Timer]] = {i: [] for i in incident_ids}
         if not incident_ids:
             return found
-        timers = await self._with_pauses_inline(
+        timers = await self._with_pauses(
             select(TimerRow)
             .where(TimerRow.incident_id.in_(list(incident_ids)), TimerRow.stopped_at.is_(None))
             .order_by(TimerRow.incident_id, TimerRow.id)
@@ -1650,7 +1650,7 @@ class SqlTimerRepository:
         known = self._copy(incident_id, open_only=False)
         if known is not None:
             return known
-        timers = await self._with_pauses_inline(
+        timers = await self._with_pauses(
             select(TimerRow).where(TimerRow.incident_id == incident_id).order_by(TimerRow.id)
         )
         self._known[incident_id] = {t.id: t for t in timers if t.id is not None}
@@ -1669,8 +1669,7 @@ class SqlTimerRepository:
         query = query.execution_options(populate_existing=True)
         if _dialect(self.session) == "postgresql":
             query = query.with_for_update(skip_locked=True, of=TimerRow)
-        rows = await self.session.scalars(query)
-        return await self._with_pauses(rows.all())
+        return await self._with_pauses(query)
 
     async def _write_pauses(self, timer_id: int, pauses: Sequence[TimerPause]) -> None:
         if pauses:
@@ -1682,7 +1681,7 @@ class SqlTimerRepository:
                 ],
             )
 
-    async def _with_pauses_inline(self, query: Select[Any]) -> list[Timer]:
+    async def _with_pauses(self, query: Select[Any]) -> list[Timer]:
         """The timers `query` selects with their pauses, in one statement: each timer's pauses
         come beside it as a JSON array of [id, started_at, ended_at]."""
         postgres = _dialect(self.session) == "postgresql"
@@ -1710,19 +1709,6 @@ class SqlTimerRepository:
                 )
             )
         return timers
-
-    async def _with_pauses(self, rows: Sequence[TimerRow]) -> list[Timer]:
-        if not rows:
-            return []
-        pauses: dict[int, list[TimerPause]] = {}
-        for p in await self.session.scalars(
-            select(TimerPauseRow)
-            .where(TimerPauseRow.timer_id.in_([r.id for r in rows]))
-            .order_by(TimerPauseRow.timer_id, TimerPauseRow.id)
-            .execution_options(populate_existing=True)
-        ):
-            pauses.setdefault(p.timer_id, []).append(TimerPause(p.started_at, p.ended_at))
-        return [_timer(r, pauses.get(r.id, ())) for r in rows]
 
 
 def next_due_of(incident_id: Any) -> Any:
