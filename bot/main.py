@@ -25,6 +25,7 @@ from bot.clock import FileClock, SystemClock
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.reporting import Reporting, surge_settings
+from bot.responses import keep_response_models
 from bot.rulers import build_rulers
 from bot.scheduler import Scheduler, report_triggers
 from bot.sender import Sender
@@ -237,6 +238,7 @@ async def _serve(settings: Settings, token: str) -> int:
         return 2
     clock = build_clock(settings)
     services = build_services(settings, db, clock)
+    keep_response_models()
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
     session.middleware(Throttle(overall_per_second=settings.telegram.messages_per_second))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -263,7 +263,12 @@ async def test_each_update_is_metered_in_the_log(
     with caplog.at_level(logging.DEBUG, logger="otklik.inbox"):
         await inbox.handle(60, message(60, "Отдел учёта"))
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("update 60 ")]
-    found = re.search(r"update 60 text: cpu [\d.]+ ms, sql (\d+), wall [\d.]+ ms", line)
+    found = re.search(
+        r"update 60 text: cpu ([\d.]+) ms, sql (\d+), wall [\d.]+ ms, process cpu ([\d.]+) ms",
+        line,
+    )
     assert found is not None, line
+    # Its own CPU is part of the process's over the same time, never more.
+    assert 0 < float(found.group(1)) <= float(found.group(3)) + 0.5
     # The department's insert and the inbox's mark, at least; a count that cannot be zero.
-    assert int(found.group(1)) >= 2
+    assert int(found.group(2)) >= 2
