@@ -460,6 +460,9 @@ class Sender:
         payload = dict(notice.payload)
         if notice.kind is NoticeKind.TEXT:
             return str(payload.get("text", ""))
+        if notice.kind is NoticeKind.REGISTERED:  # all it says is in it: nothing to read
+            number = str(payload.get("number", notice.incident_id))
+            return texts.registered(number, payload.get("files"), payload.get("repeats"))
         number = "?"
         summary = ""
         department = ""

@@ -110,8 +110,11 @@ class Routing(Workflow):
         *,
         flow: str | None = None,
         detected_at: datetime | None = None,
+        files: int = 0,
     ) -> Registered:
-        """The curator forwards a post. Detection is now unless the curator gives an earlier one."""
+        """The curator forwards a post (`files`: an album's files, one message of several).
+        Detection is now unless the curator gives an earlier one. The curator is told the
+        number, and any likely repeats, then gets the card, both through the outbox."""
         now = self.clock.now()
         flow_name = self.profile.flow(flow).name
         if source.url:
@@ -132,6 +135,12 @@ class Routing(Workflow):
             repeats = await self._repeats(uow, incident)
             ctx = await self._context(uow, incident)
             await self._apply_plan(uow, self.planner.on_detect(incident, ctx))
+            told = {
+                "number": incident.number or str(incident.id),
+                "files": files,
+                "repeats": [r.number or str(r.id) for r in repeats],
+            }
+            await self._notice(uow, NoticeKind.REGISTERED, incident.id, curator.id, now, told)
             await self._card(uow, incident.id, curator.id, now)
             await uow.commit()
         return Registered(incident, repeats)

@@ -90,6 +90,11 @@ class NoticeKind(StrEnum):
     (`payload["update_id"]`, `payload["reason"]`)."""
     REMINDER = "reminder"
     BREACH = "breach"
+    REGISTERED = "registered"
+    """The curator's post is registered: told `payload["number"]`, `payload["files"]` (an album's
+    files, 0 for one message) and `payload["repeats"]` (the numbers of likely repeats). Queued,
+    not sent by the handler: a reply would hold the update until the chat's turn under
+    Telegram's per-chat limit, and would be lost with a failed request."""
     TEXT = "text"
     """A plain text in `payload["text"]` (reports, for example)."""
     REVISION = "revision"

@@ -154,22 +154,13 @@ async def register(messages: list[Message], services: Services, member: StaffMem
         external_number=number,
         external_deadline=deadline,
     )
+    files = len(media) if len(messages) > 1 else 0
     try:
-        registered = await services.routing.register_post(member.telegram_id, source, flow=flow)
+        await services.routing.register_post(member.telegram_id, source, flow=flow, files=files)
     except DomainError as exc:
         await first.answer(explain(exc))
         return
-    incident = registered.incident
-    reply = (
-        texts.ALBUM_REGISTERED.format(count=len(media), number=incident.number)
-        if len(messages) > 1
-        else texts.REGISTERED.format(number=incident.number)
-    )
-    if registered.repeats:
-        reply += "\n" + texts.REPEAT_FOUND.format(
-            numbers=", №".join(i.number or str(i.id) for i in registered.repeats)
-        )
-    await first.answer(reply)
+    # The number, any likely repeats and the card come through the outbox (NoticeKind.REGISTERED).
     services.kick()
 
 

@@ -231,6 +231,20 @@ NOTHING_TO_REGISTER = (
     "Не нашёл, что завести: перешлите пост, отправьте ссылку или фото/скриншот с подписью."
 )
 ALBUM_REGISTERED = "Альбом из {count} файлов заведён одним сообщением №{number}."
+
+
+def registered(number: str, files: object, repeats: object) -> str:
+    """What the curator is told of a registered post (an album's files, likely repeats)."""
+    text = (
+        ALBUM_REGISTERED.format(count=files, number=number)
+        if isinstance(files, int) and files > 0
+        else REGISTERED.format(number=number)
+    )
+    if isinstance(repeats, list) and repeats:
+        text += "\n" + REPEAT_FOUND.format(numbers=", №".join(str(n) for n in repeats))
+    return text
+
+
 CAPTION_SAVED_IN_FULL = "Текст длиннее, чем помещается в карточку: он сохранён полностью."
 EXTERNAL_HINT = (
     "Если сообщение пришло из внешней системы, добавьте в подпись строку "

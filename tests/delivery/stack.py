@@ -239,6 +239,8 @@ def kind_of(message: MessageView) -> str:
         return NoticeKind.REMINDER.value
     if text.startswith("📌"):
         return NoticeKind.CARD.value
+    if text.startswith("Сообщение №") and "заведено" in text:
+        return NoticeKind.REGISTERED.value
     return "other"
 
 

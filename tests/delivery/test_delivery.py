@@ -70,8 +70,8 @@ async def test_two_sweepers_and_two_senders_deliver_every_reminder_exactly_once(
 async def test_with_429_and_5xx_on_a_fifth_of_the_calls_everything_arrives_in_order(
     postgres_url: str, fake: FakeTelegram
 ) -> None:
-    """Cards of registration and the reminders, per curator: card 1, card 2, reminder 1,
-    reminder 2, as written. A 429 is waited out by the throttle; a 5xx postpones the notice
+    """What registration tells and the cards, then the reminders, per curator: registered 1,
+    card 1, registered 2, card 2, reminder 1, reminder 2, as written. A 429 is waited out by the throttle; a 5xx postpones the notice
     with backoff, and the newer notices to that chat wait for it."""
     fake.limits.enabled = False
     clock = TickingClock(MORNING)
@@ -90,12 +90,14 @@ async def test_with_429_and_5xx_on_a_fifth_of_the_calls_everything_arrives_in_or
         for curator in people:
             first, second = curator.numbers
             assert delivered(fake, curator.chat_id) == [
+                (NoticeKind.REGISTERED.value, first),
                 (NoticeKind.CARD.value, first),
+                (NoticeKind.REGISTERED.value, second),
                 (NoticeKind.CARD.value, second),
                 (NoticeKind.REMINDER.value, first),
                 (NoticeKind.REMINDER.value, second),
             ], curator.chat_id
-        assert a.sender.sent + b.sender.sent == 80
+        assert a.sender.sent + b.sender.sent == 120
     finally:
         await a.close()
         await b.close()

@@ -34,6 +34,7 @@ async def test_a_crashed_senders_notices_go_out_once_its_lease_is_over(
         async with survivor.database.unit_of_work() as uow:  # claimed, then the process died
             taken = await uow.outbox.claim(100, clock.now(), LEASE, by="crashed")
             await uow.commit()
+        # a person's first notice each (what registration tells; the card waits behind it)
         assert len(taken) == 3
 
         assert await survivor.sender.deliver_once() == 0
@@ -43,9 +44,13 @@ async def test_a_crashed_senders_notices_go_out_once_its_lease_is_over(
 
         clock.set(clock.now() + LEASE * 0.2)
         assert await survivor.sender.deliver_once() == 3
+        assert await survivor.sender.deliver_once() == 3  # the cards
         assert await survivor.sender.deliver_once() == 0
         for curator in people:
-            assert delivered(fake, curator.chat_id) == [(NoticeKind.CARD.value, curator.numbers[0])]
+            assert delivered(fake, curator.chat_id) == [
+                (NoticeKind.REGISTERED.value, curator.numbers[0]),
+                (NoticeKind.CARD.value, curator.numbers[0]),
+            ]
         assert await unsent(survivor.database) == []
     finally:
         await survivor.close()
@@ -61,7 +66,8 @@ async def test_card_notices_of_one_incident_collapse_into_one_drawing(
     try:
         (curator,) = await curators(bot.database, fake, 1)
         await register_posts(bot.services.routing, [curator], 1)
-        (first,) = await unsent(bot.database)
+        told, first = await unsent(bot.database)
+        assert (told.kind, first.kind) == (NoticeKind.REGISTERED, NoticeKind.CARD)
         again = OutboxMessage(
             None,
             clock.now(),
@@ -74,16 +80,20 @@ async def test_card_notices_of_one_incident_collapse_into_one_drawing(
             await uow.outbox.add(again)
             await uow.commit()
 
-        assert await bot.sender.deliver_once() == 1
+        assert await bot.sender.deliver_once() == 1  # what registration tells, first
+        assert await bot.sender.deliver_once() == 1  # then one card for three notices
         assert await unsent(bot.database) == []
-        assert len(fake.calls_to("sendMessage")) == 1
+        assert len(fake.calls_to("sendMessage")) == 2
 
         async with bot.database.unit_of_work() as uow:
             await uow.outbox.add(again)
             await uow.commit()
         assert await bot.sender.deliver_once() == 1
-        assert len(fake.calls_to("sendMessage")) == 1, "edited in place, not sent again"
-        assert delivered(fake, curator.chat_id) == [(NoticeKind.CARD.value, curator.numbers[0])]
+        assert len(fake.calls_to("sendMessage")) == 2, "edited in place, not sent again"
+        assert delivered(fake, curator.chat_id) == [
+            (NoticeKind.REGISTERED.value, curator.numbers[0]),
+            (NoticeKind.CARD.value, curator.numbers[0]),
+        ]
     finally:
         await bot.close()
 
@@ -101,7 +111,9 @@ async def test_the_cards_of_one_incident_for_several_people_are_drawn_from_one_r
     try:
         people = await curators(bot.database, fake, 4)
         await register_posts(bot.services.routing, people[:1], 1)
-        (first,) = await unsent(bot.database)
+        told, first = await unsent(bot.database)
+        assert (told.kind, first.kind) == (NoticeKind.REGISTERED, NoticeKind.CARD)
+        assert await bot.sender.deliver_once() == 1  # what registration tells: nothing to read
         async with bot.database.unit_of_work() as uow:
             others = [m.id for m in await uow.staff.all() if m.id != first.recipient_id]
             for person_id in [*others, first.recipient_id]:
@@ -132,11 +144,14 @@ async def test_the_cards_of_one_incident_for_several_people_are_drawn_from_one_r
         # once for the round, not once for each of the four people (the search for earlier
         # posts like it, which a new message's card offers to link, finds none to read)
         assert len(reads) == 1, [r[:300] for r in reads]
-        assert len(fake.calls_to("sendMessage")) == 4, "the first curator's two notices: one card"
-        for curator in people:
-            assert delivered(fake, curator.chat_id) == [
-                (NoticeKind.CARD.value, people[0].numbers[0])
-            ]
+        assert len(fake.calls_to("sendMessage")) == 5, "the first curator's two notices: one card"
+        number = people[0].numbers[0]
+        assert delivered(fake, people[0].chat_id) == [
+            (NoticeKind.REGISTERED.value, number),
+            (NoticeKind.CARD.value, number),
+        ]
+        for curator in people[1:]:
+            assert delivered(fake, curator.chat_id) == [(NoticeKind.CARD.value, number)]
     finally:
         await bot.close()
 
@@ -172,15 +187,18 @@ async def test_a_restarted_bot_takes_back_at_once_what_its_killed_process_had_cl
         killed = f"{socket.gethostname()[:40]}:{dead_pid()}:0123456789ab"
         elsewhere = f"other-host:{dead_pid()}:0123456789ab"
         async with restarted.database.unit_of_work() as uow:
+            # a person's first notice each: what registration tells (the card waits behind it)
             assert len(await uow.outbox.claim(3, clock.now(), LEASE, by=killed)) == 3
             assert len(await uow.outbox.claim(3, clock.now(), LEASE, by=elsewhere)) == 1
             await uow.commit()
 
         assert await restarted.sender.recover() == 3
         assert await restarted.sender.deliver_once() == 3
+        assert await restarted.sender.deliver_once() == 3  # their cards
         assert await restarted.sender.deliver_once() == 0, "the other host's lease still runs"
         clock.set(clock.now() + LEASE * 1.1)
         assert await restarted.sender.deliver_once() == 1
-        assert len(fake.calls_to("sendMessage")) == 4
+        assert await restarted.sender.deliver_once() == 1
+        assert len(fake.calls_to("sendMessage")) == 8
     finally:
         await restarted.close()
