@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiogram import Bot, Dispatcher
@@ -35,9 +35,13 @@ from pydantic import ValidationError
 from domain.clock import Clock
 from domain.receipts import Receipt, holding
 from handlers import texts
+from handlers.replies import Batch, collecting
 from storage import metering
 from storage.engine import is_transient
 from storage.inbox import BAD, DONE, FAILED, SqlInbox
+
+if TYPE_CHECKING:
+    from bot.replies import Replies
 
 log = logging.getLogger("otklik.inbox")
 
@@ -118,6 +122,7 @@ class Inbox:
         retries: Iterable[float] = RETRIES,
         concurrency: int = CONCURRENCY,
         hold: Callable[[], Awaitable[None]] | None = None,
+        replies: Replies | None = None,
     ) -> None:
         self.dp = dp
         self.bot = bot
@@ -126,6 +131,9 @@ class Inbox:
         self.on_bad = on_bad
         self.retries = tuple(retries)
         self.hold = hold
+        self.replies = replies
+        """Where the replies a handler gives with `later` go once its update is handled;
+        without it they are sent at once."""
         """Awaited before each update is handled (tests stop the bot in between)."""
         self._gate = asyncio.Semaphore(concurrency)
         self._lanes: dict[str, _Lane] = {}
@@ -231,22 +239,35 @@ class Inbox:
             if pause:
                 await asyncio.sleep(pause)
             receipt = Receipt((update_id,), settle=self._settle)
-            try:
-                with holding(receipt):
+            with contextlib.ExitStack() as scope:
+                scope.enter_context(holding(receipt))
+                batch = scope.enter_context(collecting(update_id)) if self.replies else None
+                try:
                     await self.dp.feed_update(self.bot, update)
-            except Exception as exc:
-                transient = is_transient(exc) and not receipt.recorded
-                if transient and number + 1 < len(attempts):
-                    log.warning("update %s: database busy, trying again (%s)", update_id, exc)
-                    continue
-                log.exception("update %s failed", update_id)
-                await self._apologise(raw, busy=transient)
+                except Exception as exc:
+                    transient = is_transient(exc) and not receipt.recorded
+                    if transient and number + 1 < len(attempts):
+                        # nothing of this attempt was written; what it would have said, unsaid
+                        log.warning("update %s: database busy, trying again (%s)", update_id, exc)
+                        continue
+                    failure: Exception | None = exc
+                else:
+                    failure = None
+            if failure is None or receipt.recorded:  # what it said of an unwritten effect: unsaid
+                self._said(batch)
+            if failure is not None:
+                log.error("update %s failed", update_id, exc_info=failure)
+                await self._apologise(raw, busy=is_transient(failure) and not receipt.recorded)
                 if not receipt.recorded:
-                    await self._settle_failed(update_id, repr(exc)[:2000])
+                    await self._settle_failed(update_id, repr(failure)[:2000])
                 return
             if not receipt.deferred:
                 await receipt.done()
             return
+
+    def _said(self, batch: Batch | None) -> None:
+        if self.replies is not None and batch is not None:
+            self.replies.put(batch)
 
     async def _settle_failed(self, update_id: int, note: str) -> None:
         """Record the failure, waiting out a lock: left `new`, the update would be handled

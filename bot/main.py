@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.clock import FileClock, SystemClock
 from bot.config import Settings
 from bot.inbox import Inbox
+from bot.replies import Replies
 from bot.reporting import Reporting, surge_settings
 from bot.responses import keep_response_models
 from bot.rulers import build_rulers
@@ -47,6 +48,8 @@ log = logging.getLogger("otklik")
 TOKEN_ENV = "BOT_TOKEN"
 SENDER_GRACE_SECONDS = 10
 UPDATES_GRACE_SECONDS = 20
+REPLIES_GRACE_SECONDS = 10
+"""At a stop, the chats' queued replies get this long to go out (a reply a second a chat)."""
 """At a stop, the updates in hand get this long to finish; the rest wait for the next start."""
 
 
@@ -146,7 +149,12 @@ async def until_stopped() -> None:
 
 
 def build_inbox(
-    dp: Dispatcher, bot: Bot, db: Database, services: Services, settings: Settings
+    dp: Dispatcher,
+    bot: Bot,
+    db: Database,
+    services: Services,
+    settings: Settings,
+    replies: Replies | None = None,
 ) -> Inbox:
     async def on_bad(update_id: int, reason: str) -> None:
         await update_skipped(db.unit_of_work, services.clock, update_id, reason)
@@ -160,7 +168,9 @@ def build_inbox(
             while hold_file.exists():  # noqa: ASYNC110 - a file has no event to wait on
                 await asyncio.sleep(0.05)
 
-    return Inbox(dp, bot, SqlInbox(db.sessions), services.clock, on_bad=on_bad, hold=hold)
+    return Inbox(
+        dp, bot, SqlInbox(db.sessions), services.clock, on_bad=on_bad, hold=hold, replies=replies
+    )
 
 
 async def serve_polling(inbox: Inbox, settings: Settings) -> None:
@@ -240,8 +250,11 @@ async def _serve(settings: Settings, token: str) -> int:
     services = build_services(settings, db, clock)
     keep_response_models()
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
-    session.middleware(Throttle(overall_per_second=settings.telegram.messages_per_second))
+    throttle = Throttle(overall_per_second=settings.telegram.messages_per_second)
+    session.middleware(throttle)
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    replies = Replies(bot)  # what handlers say without waiting (handlers/replies.py)
+    throttle.replies = replies
     # Two lanes of the outbox: cards, reminders and alerts never wait behind a report being
     # made (queries over a period, a chart and a workbook rendered in another process).
     interval = settings.testing.sender_interval_seconds
@@ -315,7 +328,7 @@ async def _serve(settings: Settings, token: str) -> int:
             await until_stopped()
         else:
             dp = build_dispatcher(services)
-            inbox = build_inbox(dp, bot, db, services, settings)
+            inbox = build_inbox(dp, bot, db, services, settings, replies)
             await dp.emit_startup(bot=bot, **dp.workflow_data)
             try:
                 if settings.telegram.mode == "webhook":
@@ -335,6 +348,7 @@ async def _serve(settings: Settings, token: str) -> int:
             # send it again after the restart. A sender stuck longer (a long 429) is cancelled.
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*sender_tasks), SENDER_GRACE_SECONDS)
+        await replies.drain(REPLIES_GRACE_SECONDS)
         reporting.close()
         await bot.session.close()
         await db.close()

@@ -18,6 +18,8 @@ from aiolimiter import AsyncLimiter
 if TYPE_CHECKING:
     from aiogram import Bot
 
+    from bot.replies import Replies
+
 log = logging.getLogger("otklik.throttle")
 
 COUNTED = frozenset(
@@ -45,7 +47,10 @@ class Throttle(BaseRequestMiddleware):
         private_burst: int = 3,
         group_per_minute: int = 20,
         overall_burst: int = 2,
+        replies: Replies | None = None,
     ) -> None:
+        self.replies = replies
+        """The chats' queues of replies: a request to a chat goes after what is queued there."""
         # Telegram counts messages in any rolling second. A leaky bucket lets its capacity plus
         # its rate through in one second, so the overall bucket holds only `overall_burst`:
         # 2 + 28 = 30 at most (a bucket of 28 let ~56 through and met 429s: bench_delivery).
@@ -73,7 +78,21 @@ class Throttle(BaseRequestMiddleware):
         name = type(method).__name__
         if name not in COUNTED:
             return await make_request(bot, method)
-        chat = self._chat_limiter(getattr(method, "chat_id", None))
+        chat_id = getattr(method, "chat_id", None)
+        if self.replies is None:
+            return await self._limited(make_request, bot, method, chat_id)
+        async with self.replies.turn(chat_id):
+            return await self._limited(make_request, bot, method, chat_id)
+
+    async def _limited(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        chat_id: Any,
+    ) -> Response[TelegramType]:
+        name = type(method).__name__
+        chat = self._chat_limiter(chat_id)
         for attempt in range(MAX_RETRIES + 1):
             await self.overall.acquire()
             if chat is not None:

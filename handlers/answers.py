@@ -26,6 +26,7 @@ from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, A, IncCb, draft_move
 from handlers.errors import explain
 from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
+from handlers.replies import later
 
 TEXT_LIMIT = 4096
 
@@ -109,19 +110,19 @@ async def send_preview(message: Message, services: Services, incident_id: int) -
     Telegram's limits, then the attachments."""
     incident = await services.answering.incident(incident_id)
     if not incident.drafts:
-        await message.answer(texts.DRAFT_EMPTY)
+        await later(message.answer(texts.DRAFT_EMPTY))
         return
     draft = incident.drafts[-1]
     header = texts.DRAFT_KINDS[draft.kind].capitalize() + ":\n\n"
     for chunk in split_text(header + (draft.text or "—")):
-        await message.answer(chunk, parse_mode=None)
+        await later(message.answer(chunk, parse_mode=None))
     for item in draft.attachments:
         if item.kind is AttachmentKind.PHOTO:
-            await message.answer_photo(item.file_id)
+            await later(message.answer_photo(item.file_id))
         elif item.kind is AttachmentKind.VIDEO:
-            await message.answer_video(item.file_id)
+            await later(message.answer_video(item.file_id))
         else:
-            await message.answer_document(item.file_id)
+            await later(message.answer_document(item.file_id))
 
 
 def _warnings_text(warnings: Sequence[DraftWarning], fragments: Sequence[str]) -> str:
@@ -205,7 +206,7 @@ def make_router() -> Router:
                         )
                     )
                 if message is not None:
-                    await message.edit_reply_markup(reply_markup=kb.as_markup())
+                    await later(message.edit_reply_markup(reply_markup=kb.as_markup()))
                 await query.answer()
                 return
             if cb.a == A.DRAFT_KIND:
@@ -215,7 +216,7 @@ def make_router() -> Router:
                     await state.set_state(Answer.promised)
                     await query.answer()
                     if message is not None:
-                        await message.answer(texts.ASK_PROMISED)
+                        await later(message.answer(texts.ASK_PROMISED))
                     return
                 draft = await ans.start_draft(tg, cb.i, cb.v, kind)
                 # the draft's write moved the version the card showed (checked above) on by one
@@ -232,7 +233,7 @@ def make_router() -> Router:
                     kb.row(_button(t.title, A.TEMPLATE, cb.i, cb.v, t.code))
                 await query.answer()
                 if message is not None:
-                    await message.answer(texts.TEMPLATES_TITLE, reply_markup=kb.as_markup())
+                    await later(message.answer(texts.TEMPLATES_TITLE, reply_markup=kb.as_markup()))
                 return
             if cb.a == A.TEMPLATE:
                 template = explanation_template(cb.x)
@@ -280,7 +281,7 @@ def make_router() -> Router:
         today = services.clock.now().astimezone(services.zone).date()
         promised = parse_date(message.text, today)
         if promised is None:
-            await message.answer(texts.BAD_PROMISED)
+            await later(message.answer(texts.BAD_PROMISED))
             return
         incident = await services.answering.incident(int(data["incident"]))
         try:
@@ -292,18 +293,20 @@ def make_router() -> Router:
                 promised,
             )
         except PromiseTooLate as exc:
-            await message.answer(answer_error(exc))  # the prompt stays: another date
+            await later(message.answer(answer_error(exc)))  # the prompt stays: another date
             return
         except (DomainError, ValueError) as exc:
             await state.clear()
-            await message.answer(answer_error(exc))
+            await later(message.answer(answer_error(exc)))
             return
         await state.set_state(Answer.drafting)
-        await message.answer(
-            texts.DRAFTING.format(kind=texts.DRAFT_KINDS[draft.kind], submit=texts.BTN_SUBMIT),
-            reply_markup=drafting_keyboard(
-                incident.id or 0, incident.version, bool(services.profile.explanations)
-            ),
+        await later(
+            message.answer(
+                texts.DRAFTING.format(kind=texts.DRAFT_KINDS[draft.kind], submit=texts.BTN_SUBMIT),
+                reply_markup=drafting_keyboard(
+                    incident.id or 0, incident.version, bool(services.profile.explanations)
+                ),
+            )
         )
 
     @router.message(Answer.drafting, ~F.text.startswith("/"))
@@ -321,14 +324,16 @@ def make_router() -> Router:
             )
         except (DomainError, ValueError) as exc:
             await state.clear()
-            await message.answer(answer_error(exc))
+            await later(message.answer(answer_error(exc)))
             return
         incident = await services.answering.incident(int(data["incident"]))
-        await message.answer(
-            texts.DRAFT_ADDED.format(chars=len(draft.text), files=len(draft.attachments)),
-            reply_markup=drafting_keyboard(
-                incident.id or 0, incident.version, bool(services.profile.explanations)
-            ),
+        await later(
+            message.answer(
+                texts.DRAFT_ADDED.format(chars=len(draft.text), files=len(draft.attachments)),
+                reply_markup=drafting_keyboard(
+                    incident.id or 0, incident.version, bool(services.profile.explanations)
+                ),
+            )
         )
 
     @router.message(Answer.part, F.text)
@@ -390,7 +395,7 @@ def make_router() -> Router:
             else (message.document.file_id if message.document else None)
         )
         if not links and screenshot is None:
-            await message.answer(texts.BAD_PUBLICATION)
+            await later(message.answer(texts.BAD_PUBLICATION))
             return
         await state.clear()
         action = data["action"]
@@ -434,11 +439,13 @@ async def _start_drafting(
     await state.set_state(Answer.drafting)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(
-            texts.DRAFTING.format(kind=texts.DRAFT_KINDS[kind], submit=texts.BTN_SUBMIT),
-            reply_markup=drafting_keyboard(
-                incident_id, version, bool(services.profile.explanations)
-            ),
+        await later(
+            query.message.answer(
+                texts.DRAFTING.format(kind=texts.DRAFT_KINDS[kind], submit=texts.BTN_SUBMIT),
+                reply_markup=drafting_keyboard(
+                    incident_id, version, bool(services.profile.explanations)
+                ),
+            )
         )
     services.kick()
 
@@ -458,8 +465,10 @@ async def _submit(
         kb.row(_button(texts.BTN_SUBMIT_ANYWAY, A.SUBMIT_ANYWAY, cb.i, cb.v, codes))
         await query.answer()
         if message is not None:
-            await message.answer(
-                _warnings_text(exc.warnings, exc.fragments), reply_markup=kb.as_markup()
+            await later(
+                message.answer(
+                    _warnings_text(exc.warnings, exc.fragments), reply_markup=kb.as_markup()
+                )
             )
         return
     except (DomainError, ValueError) as exc:
@@ -468,7 +477,7 @@ async def _submit(
     await state.clear()
     await query.answer(texts.SUBMITTED)
     if message is not None:
-        await message.answer(texts.SUBMITTED)
+        await later(message.answer(texts.SUBMITTED))
     services.kick()
 
 

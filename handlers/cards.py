@@ -24,6 +24,7 @@ from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, Act, IncCb
 from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
 from handlers.render import duration, moment, timer_name
+from handlers.replies import later
 
 PER_PAGE = 8
 MAX_JOINT = 6
@@ -296,7 +297,7 @@ def make_router() -> Router:
             else:
                 raise ValueError(f"unknown action {a!r}")
             if menu is not None and message is not None:
-                await message.edit_reply_markup(reply_markup=menu)
+                await later(message.edit_reply_markup(reply_markup=menu))
             await query.answer(done or "")
             if done is not None:
                 services.kick()
@@ -333,21 +334,21 @@ def make_router() -> Router:
                         None,
                     )
                     length = window.length.delta if window and window.length else timedelta(0)
-                    await message.answer(texts.RETURNED_LATE.format(window=duration(length)))
+                    await later(message.answer(texts.RETURNED_LATE.format(window=duration(length))))
                 else:
-                    await message.answer(texts.RETURNED_OK)
+                    await later(message.answer(texts.RETURNED_OK))
             elif action == Act.NOT_SUBJECT:
                 await routing.mark_not_subject(tg, inc, ver, reason)
-                await message.answer(texts.MARKED_NOT_SUBJECT)
+                await later(message.answer(texts.MARKED_NOT_SUBJECT))
             elif action == Act.EXTERNAL:
                 await routing.pass_to_external(tg, inc, ver, reason)
-                await message.answer(texts.PASSED_EXTERNAL)
+                await later(message.answer(texts.PASSED_EXTERNAL))
             elif action == Act.NO_REACTION:
                 await routing.head_no_reaction(tg, inc, ver, reason)
-                await message.answer(texts.NO_REACTION_OK)
+                await later(message.answer(texts.NO_REACTION_OK))
             services.kick()
         except (DomainError, ValueError) as exc:
-            await message.answer(await explain_with_names(services, exc))
+            await later(message.answer(await explain_with_names(services, exc)))
 
     @router.message(Input.location, F.text)
     async def on_location(
@@ -359,7 +360,7 @@ def make_router() -> Router:
             return
         location = message.text.strip()
         if not location or location.startswith("/") or len(location) > 200:
-            await message.answer(texts.EMPTY_REASON)
+            await later(message.answer(texts.EMPTY_REASON))
             return
         await state.clear()
         await carry_out(
@@ -381,7 +382,7 @@ def make_router() -> Router:
             return
         due = parse_future(message.text, services.clock.now(), services.zone)
         if due is None:
-            await message.answer(texts.BAD_DEADLINE)
+            await later(message.answer(texts.BAD_DEADLINE))
             return
         await state.clear()
         name = str(data.get("timer", ""))
@@ -406,7 +407,7 @@ def make_router() -> Router:
             return
         moment = parse_moment(message.text, services.clock.now(), services.zone)
         if moment is None:
-            await message.answer(texts.BAD_DETECTED)
+            await later(message.answer(texts.BAD_DETECTED))
             return
         await state.clear()
         await carry_out(

@@ -24,6 +24,7 @@ from handlers import texts
 from handlers.callbacks import IncCb, ListCb
 from handlers.cardbuild import render_card
 from handlers.render import Listed, list_line
+from handlers.replies import later
 
 LIMIT = 15
 """Messages per page of a list: 15 lines of the longest kind stay far within Telegram's 4,096
@@ -262,27 +263,27 @@ def make_router() -> Router:
     @router.message(Command("tasks"))
     async def on_tasks(message: Message, services: Services, member: StaffMember | None) -> None:
         if member is None:
-            await message.answer(texts.NOT_ON_STAFF)
+            await later(message.answer(texts.NOT_ON_STAFF))
             return
         view = await _tasks_view(services, member, 0)
         if view is None:
-            await message.answer(texts.TASKS_EMPTY)
+            await later(message.answer(texts.TASKS_EMPTY))
             return
-        await message.answer(view[0], reply_markup=view[1])
+        await later(message.answer(view[0], reply_markup=view[1]))
 
     @router.message(Command("board"))
     async def on_board(message: Message, services: Services, member: StaffMember | None) -> None:
         if member is None:
-            await message.answer(texts.NOT_ON_STAFF)
+            await later(message.answer(texts.NOT_ON_STAFF))
             return
         if not services.profile.oversees(member.roles):
-            await message.answer(texts.NOT_ALLOWED)
+            await later(message.answer(texts.NOT_ALLOWED))
             return
         view = await _board_view(services, 0)
         if view is None:
-            await message.answer(texts.BOARD_EMPTY)
+            await later(message.answer(texts.BOARD_EMPTY))
             return
-        await message.answer(view[0], reply_markup=view[1])
+        await later(message.answer(view[0], reply_markup=view[1]))
 
     @router.callback_query(ListCb.filter())
     async def on_page(
@@ -301,11 +302,12 @@ def make_router() -> Router:
             view = await _tasks_view(services, member, callback_data.p)
             empty = texts.TASKS_EMPTY
         if isinstance(query.message, Message):
-            with contextlib.suppress(TelegramBadRequest):  # the same page again: not modified
+            # the same page again is not modified: refused, and that is fine
+            with contextlib.suppress(TelegramBadRequest):
                 if view is None:
-                    await query.message.edit_text(empty)
+                    await later(query.message.edit_text(empty))
                 else:
-                    await query.message.edit_text(view[0], reply_markup=view[1])
+                    await later(query.message.edit_text(view[0], reply_markup=view[1]))
         await query.answer()
 
     @router.message(Command("find"))
@@ -313,11 +315,11 @@ def make_router() -> Router:
         message: Message, command: CommandObject, services: Services, member: StaffMember | None
     ) -> None:
         if member is None:
-            await message.answer(texts.NOT_ON_STAFF)
+            await later(message.answer(texts.NOT_ON_STAFF))
             return
         query = (command.args or "").strip().lstrip("№")
         if not query:
-            await message.answer(texts.FIND_USAGE)
+            await later(message.answer(texts.FIND_USAGE))
             return
         async with services.uow_factory() as uow:
             found: list[Incident] = []
@@ -333,10 +335,10 @@ def make_router() -> Router:
             rows = [(i, timers_of.get(i.id or 0, ())) for i in found if i.id is not None]
             rows = await _visible(services, uow, member, rows)
         if not rows:
-            await message.answer(texts.FIND_EMPTY)
+            await later(message.answer(texts.FIND_EMPTY))
             return
         text, markup = _listing(texts.FIND_TITLE.format(count=len(rows)), rows, services)
-        await message.answer(text, reply_markup=markup)
+        await later(message.answer(text, reply_markup=markup))
 
     @router.callback_query(IncCb.filter(F.a == OPEN))
     async def on_open(

@@ -17,6 +17,7 @@ from domain.workflow import Verdict
 from handlers import texts
 from handlers.callbacks import IncCb
 from handlers.errors import explain
+from handlers.replies import later
 
 MAX_REASON = 1000
 
@@ -27,7 +28,7 @@ async def ask(query: CallbackQuery, cb: IncCb, state: FSMContext, st: State, pro
     await state.update_data(incident=cb.i, version=cb.v, action=cb.a)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(prompt)
+        await later(query.message.answer(prompt))
 
 
 async def read_reason(message: Message, state: FSMContext) -> str | None:
@@ -35,10 +36,10 @@ async def read_reason(message: Message, state: FSMContext) -> str | None:
     or too long: the person is told so and the prompt stays open."""
     reason = (message.text or "").strip()
     if not reason or reason.startswith("/"):
-        await message.answer(texts.EMPTY_REASON)
+        await later(message.answer(texts.EMPTY_REASON))
         return None
     if len(reason) > MAX_REASON:
-        await message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON))
+        await later(message.answer(texts.REASON_TOO_LONG.format(n=len(reason), limit=MAX_REASON)))
         return None
     await state.clear()
     return reason
@@ -98,8 +99,8 @@ async def redraw(
         return
     text, markup = card
     try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
+        await later(message.edit_text(text, reply_markup=markup))
+    except TelegramBadRequest as exc:  # sent at once (outside the inbox) and refused
         if "not modified" not in str(exc):
             raise
 
@@ -116,7 +117,7 @@ async def carry_out(
     try:
         await step
     except (DomainError, ValueError) as exc:
-        await message.answer(await explain_error(services, exc))
+        await later(message.answer(await explain_error(services, exc)))
         return
-    await message.answer(done)
+    await later(message.answer(done))
     services.kick()

@@ -15,12 +15,15 @@ from typing import Any, cast
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.methods import SendMessage
 from aiogram.types import Update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.inbox import Inbox
+from bot.replies import Replies
 from domain.people import Department
 from domain.receipts import Receipt, holding
+from handlers.replies import Batch, later
 from storage.engine import Database, create_engine, is_transient, session_factory
 from storage.inbox import BAD, DONE, FAILED, NEW, SqlInbox
 from tests.fakes import FixedClock
@@ -198,6 +201,72 @@ async def test_a_write_still_locked_after_the_retries_tells_the_person(sqlite_fi
         assert await store.state_of(31) == FAILED
         assert await departments(db) == []
         assert bot.told and bot.told[0][0] == 501 and "занята" in bot.told[0][1]
+    finally:
+        await db.close()
+
+
+class Replying(Registering):
+    """Says what it did before writing it, with `later`, as the card handlers do."""
+
+    async def feed_update(self, bot: Bot, update: Update) -> None:
+        assert update.message is not None
+        await later(SendMessage(chat_id=501, text=f"Добавлен {update.message.text}").as_(bot))
+        await super().feed_update(bot, update)
+
+
+class Queued:
+    """The chats' queues of replies, recording what each update said."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[int, list[str]]] = []
+
+    def put(self, batch: Batch) -> None:
+        self.said.append((batch.update_id, [str(m.text) for m in batch.take()]))  # type: ignore[attr-defined]
+
+
+async def test_what_a_retried_attempt_said_is_said_once_and_nothing_of_a_failed_one(
+    sqlite_file: Path,
+) -> None:
+    db = two_writers(sqlite_file, busy=0.1)
+    try:
+        handler, queued = Replying(db), Queued()
+        store = SqlInbox(db.sessions)
+        inbox = Inbox(
+            cast(Dispatcher, handler),
+            Telling(),
+            store,
+            FixedClock(T0),
+            retries=(0.3, 0.5, 1.0, 2.0),
+            replies=cast(Replies, queued),
+        )
+        await store.receive([(32, json.dumps(message(32, "Отдел дорог")))], T0)
+        taken = asyncio.Event()
+        other = asyncio.create_task(hold_write_lock(sqlite_file, 0.6, taken))
+        await taken.wait()
+        await inbox.handle(32, message(32, "Отдел дорог"))
+        await other
+        assert len(handler.attempts) >= 2  # the first attempt met the lock and said its reply
+        assert queued.said == [(32, ["Добавлен Отдел дорог"])]
+
+        # Still locked after the retries: the person is told it did not go through, not that
+        # it did.
+        failing = Inbox(
+            cast(Dispatcher, handler),
+            bot := Telling(),
+            store,
+            FixedClock(T0),
+            retries=(0.1,),
+            replies=cast(Replies, queued),
+        )
+        await store.receive([(33, json.dumps(message(33, "Отдел связи")))], T0)
+        taken = asyncio.Event()
+        other = asyncio.create_task(hold_write_lock(sqlite_file, 1.5, taken))
+        await taken.wait()
+        await failing.handle(33, message(33, "Отдел связи"))
+        await other
+        assert queued.said == [(32, ["Добавлен Отдел дорог"])]
+        assert await store.state_of(33) == FAILED
+        assert bot.told and "занята" in bot.told[0][1]
     finally:
         await db.close()
 
