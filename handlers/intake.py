@@ -24,7 +24,7 @@ from domain.intake import Origin, find_urls, network_of, origin_from_forward, or
 from domain.people import StaffMember
 from domain.roles import Role
 from domain.services import Services
-from handlers import texts
+from handlers import replies, texts
 from handlers.errors import explain
 
 CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
@@ -135,7 +135,7 @@ async def register(messages: list[Message], services: Services, member: StaffMem
     text = "\n".join(t for t in ((m.text or m.caption or "") for m in messages) if t)
     media = tuple(f for m in messages for f in media_of(m))
     if not text and not media and origin.url is None and first.forward_origin is None:
-        await first.answer(texts.NOTHING_TO_REGISTER)
+        await replies.later(first.answer(texts.NOTHING_TO_REGISTER))
         return
     url = origin.url
     if url is None:
@@ -158,7 +158,7 @@ async def register(messages: list[Message], services: Services, member: StaffMem
     try:
         await services.routing.register_post(member.telegram_id, source, flow=flow, files=files)
     except DomainError as exc:
-        await first.answer(explain(exc))
+        await replies.later(first.answer(explain(exc)))
         return
     # The number, any likely repeats and the card come through the outbox (NoticeKind.REGISTERED).
     services.kick()
@@ -172,7 +172,9 @@ def make_router() -> Router:
     @router.message(StateFilter(None), ~F.text.startswith("/"))
     async def on_post(message: Message, services: Services, member: StaffMember | None) -> None:
         if member is None or not member.roles & CURATORS:
-            await message.answer(texts.NOT_ON_STAFF if member is None else texts.UNKNOWN_INPUT)
+            await replies.later(
+                message.answer(texts.NOT_ON_STAFF if member is None else texts.UNKNOWN_INPUT)
+            )
             return
         if message.media_group_id is not None:
 

@@ -32,6 +32,9 @@ class Batch:
 
     update_id: int
     methods: list[TelegramMethod[Any]] = field(default_factory=list)
+    closed: bool = False
+    """The update's handling is over: a task it started and that outlived it (an album
+    waiting for its other parts) sends at once."""
 
     def take(self) -> list[TelegramMethod[Any]]:
         taken, self.methods = self.methods, []
@@ -46,7 +49,7 @@ async def later(method: TelegramMethod[Any]) -> None:
     once outside the inbox). Its failure is logged, not raised: use it only for replies whose
     outcome changes nothing (a refused edit of an unchanged card, a blocked bot)."""
     batch = _batch.get()
-    if batch is None:
+    if batch is None or batch.closed:
         await method
     else:
         batch.methods.append(method)
@@ -60,9 +63,11 @@ def collecting(update_id: int) -> Iterator[Batch]:
     try:
         yield batch
     finally:
+        batch.closed = True
         _batch.reset(token)
 
 
 def current() -> Batch | None:
     """The replies of the update being handled here, if any."""
-    return _batch.get()
+    batch = _batch.get()
+    return None if batch is None or batch.closed else batch

@@ -151,3 +151,24 @@ async def test_a_request_waits_only_for_the_replies_given_before_it(
     await notice
     await replies.drain(30)
     assert texts_in(fake, chat) == ["ответ 1", "ответ 2", "ответ 3", "уведомление", "ещё"]
+
+
+async def test_a_task_that_outlives_its_update_sends_at_once(
+    fake: FakeTelegram, wired: tuple[Bot, Replies]
+) -> None:
+    """An album waits for its other parts in a task started by its first update; the task
+    inherits that update's context, but the update's replies were already queued."""
+    bot, replies = wired
+    chat = person(fake, 807).id
+    with collecting(8) as batch:
+        outliving = asyncio.Event()
+
+        async def album() -> None:
+            await outliving.wait()
+            await later(SendMessage(chat_id=chat, text="альбом").as_(bot))
+
+        task = asyncio.create_task(album())
+    replies.put(batch)
+    outliving.set()
+    await task
+    assert texts_in(fake, chat) == ["альбом"]
