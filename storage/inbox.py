@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,13 +19,19 @@ BAD = "bad"
 FAILED = "failed"
 
 
+_INBOX = cast(Table, InboxRow.__table__)
+_SETTLE = (
+    update(_INBOX)
+    .where(_INBOX.c.update_id.in_(bindparam("ids", expanding=True)), _INBOX.c.state == NEW)
+    .values(state=bindparam("state"), note=bindparam("note"))
+)
+"""Built once (each update settles its receipt), on the table (no ORM bookkeeping): the ids,
+state and note are bound."""
+
+
 async def mark_handled(session: AsyncSession, update_ids: Sequence[int]) -> None:
     """In the transaction of the updates' effect: they are handled."""
-    await session.execute(
-        update(InboxRow)
-        .where(InboxRow.update_id.in_(update_ids), InboxRow.state == NEW)
-        .values(state=DONE)
-    )
+    await session.execute(_SETTLE, {"ids": list(update_ids), "state": DONE, "note": None})
 
 
 class SqlInbox:
@@ -69,11 +75,7 @@ class SqlInbox:
         self, update_ids: Sequence[int], state: str = DONE, note: str | None = None
     ) -> None:
         async with self.sessions() as session:
-            await session.execute(
-                update(InboxRow)
-                .where(InboxRow.update_id.in_(update_ids), InboxRow.state == NEW)
-                .values(state=state, note=note)
-            )
+            await session.execute(_SETTLE, {"ids": list(update_ids), "state": state, "note": note})
             await session.commit()
 
     async def state_of(self, update_id: int) -> str | None:
