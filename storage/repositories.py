@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Select,
+    String,
     Table,
     Text,
     and_,
@@ -442,6 +443,26 @@ def _decoded(row: type[Any], body: str | Mapping[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
+_INCIDENTS = cast(Table, IncidentRow.__table__)
+_ADD_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+_NUMBER_INCIDENT = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("b_id"))
+    .values(number=bindparam("b_number"))
+)
+_ADD_SOURCE = insert(cast(Table, IncidentSourceRow.__table__))
+_UPDATE_INCIDENT = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("b_id"), _INCIDENTS.c.version == bindparam("b_version"))
+    .values(number=func.coalesce(bindparam("b_number", type_=String()), _INCIDENTS.c.number))
+)
+_ADD_HISTORY = insert(cast(Table, HistoryRow.__table__))
+_INSERT_IDS: dict[type[Any], Any] = {}
+"""An incident's statements, built once on its tables (no ORM bookkeeping: the aggregate is
+read by `_load`, never as ORM objects): the columns set are the parameters given, `b_…` are
+the bound keys."""
+
+
 @dataclass(slots=True)
 class SqlIncidentRepository:
     session: AsyncSession
@@ -450,9 +471,7 @@ class SqlIncidentRepository:
     async def add(self, incident: Incident) -> Incident:
         s = self.session
         values = _incident_values(incident) | {"version": incident.version}
-        incident_id = (
-            await s.execute(insert(IncidentRow).values(values).returning(IncidentRow.id))
-        ).scalar_one()
+        incident_id = (await s.execute(_ADD_INCIDENT, values)).scalar_one()
         stored = replace(
             incident,
             id=incident_id,
@@ -464,15 +483,9 @@ class SqlIncidentRepository:
         )
         if stored.number is None:
             stored.number = incident_number(incident.detected_at, incident_id)
-            await s.execute(
-                update(IncidentRow)
-                .where(IncidentRow.id == incident_id)
-                .values(number=stored.number)
-            )
+            await s.execute(_NUMBER_INCIDENT, {"b_id": incident_id, "b_number": stored.number})
         await s.execute(
-            insert(IncidentSourceRow).values(
-                incident_id=incident_id, **_source_values(incident.source)
-            )
+            _ADD_SOURCE, {"incident_id": incident_id, **_source_values(incident.source)}
         )
         await self._write_children(stored, None, created=True)
         last = await self._append_history(incident_id, stored.history, first_seq=1)
@@ -489,12 +502,17 @@ class SqlIncidentRepository:
         if incident.id is None:
             raise ValueError("an incident that was never added cannot be updated")
         new_version = max(incident.version, expected_version + 1)
+        values = _incident_values(incident)
+        del values["number"]  # kept when the incident has none (set by `add`)
         result = await self.session.execute(
-            update(IncidentRow)
-            .where(IncidentRow.id == incident.id, IncidentRow.version == expected_version)
-            .values(_incident_values(incident) | {"version": new_version})
-            .values(number=func.coalesce(incident.number, IncidentRow.number))
-            .execution_options(synchronize_session=False)
+            _UPDATE_INCIDENT,
+            values
+            | {
+                "version": new_version,
+                "b_id": incident.id,
+                "b_version": expected_version,
+                "b_number": incident.number,
+            },
         )
         if _rowcount(result) != 1:
             raise await self._stale(incident.id, expected_version)
@@ -757,8 +775,8 @@ class SqlIncidentRepository:
             )
             first_seq = (last or 0) + 1
         if entries:
-            await self.session.execute(  # NULLs written, not left out: one batch, one INSERT
-                insert(HistoryRow).execution_options(render_nulls=True),
+            await self.session.execute(  # on the table: every key of every row, one INSERT
+                _ADD_HISTORY,
                 [history_values(incident_id, first_seq + i, e) for i, e in enumerate(entries)],
             )
         return first_seq + len(entries) - 1
@@ -766,9 +784,13 @@ class SqlIncidentRepository:
     async def _insert_ids(self, row: Any, values: list[dict[str, Any]]) -> list[int]:
         if not values:
             return []
-        ids = await self.session.scalars(
-            insert(row).returning(row.id, sort_by_parameter_order=True), values
-        )
+        statement = _INSERT_IDS.get(row)
+        if statement is None:
+            table = cast(Table, row.__table__)
+            statement = _INSERT_IDS[row] = insert(table).returning(
+                table.c.id, sort_by_parameter_order=True
+            )
+        ids = await self.session.scalars(statement, values)
         return list(ids)
 
     async def _update_by_id(self, row: Any, values: list[dict[str, Any]]) -> None:
@@ -1500,11 +1522,7 @@ class SqlTimerRepository:
             known[timer.id] = replace(timer, pauses=list(timer.pauses))
 
     async def add(self, timer: Timer) -> Timer:
-        timer_id = (
-            await self.session.execute(
-                insert(TimerRow).values(_timer_values(timer)).returning(TimerRow.id)
-            )
-        ).scalar_one()
+        timer_id = (await self.session.execute(_ADD_TIMER, _timer_values(timer))).scalar_one()
         await self._write_pauses(timer_id, timer.pauses)
         self._moved.add(timer.incident_id)
         added = replace(timer, id=timer_id, pauses=list(timer.pauses))
@@ -1537,13 +1555,9 @@ class SqlTimerRepository:
         before = self._known.get(timer.incident_id, {}).get(timer.id)
         self._moved.add(timer.incident_id)
         values = _timer_values(timer)
-        # A breach the sweep recorded stays recorded, whatever copy an action writes back.
-        values["breached_at"] = func.coalesce(TimerRow.breached_at, timer.breached_at)
         result = await self.session.execute(
-            update(TimerRow)
-            .where(TimerRow.id == timer.id)
-            .values(values)
-            .execution_options(synchronize_session=False)
+            _timer_update(tuple(values)),
+            {"p_id": timer.id, **{f"p_{k}": v for k, v in values.items()}},
         )
         if _rowcount(result) != 1:
             raise NotFound("timer", timer.id)
@@ -1570,11 +1584,7 @@ class SqlTimerRepository:
             return
         if any(t.id is None for t in timers):
             raise ValueError("a timer that was never added cannot be updated")
-        table = cast(Table, TimerRow.__table__)
-        names = list(_timer_values(timers[0]))
-        values: dict[str, Any] = {n: bindparam(f"p_{n}") for n in names}
-        values["breached_at"] = func.coalesce(table.c.breached_at, bindparam("p_breached_at"))
-        query = update(table).where(table.c.id == bindparam("p_id")).values(values)
+        query = _timer_update(tuple(_timer_values(timers[0])))
         rows = [
             {"p_id": t.id, **{f"p_{k}": v for k, v in _timer_values(t).items()}} for t in timers
         ]
@@ -1606,6 +1616,11 @@ class SqlTimerRepository:
         """Write the nearest open deadline of every incident whose timers changed here, in
         one statement (the unit of work calls it before it commits)."""
         if not self._moved and not self._closed:
+            return
+        if not self._closed:  # what a press does: built once
+            moved = sorted(self._moved)
+            self._moved.clear()
+            await self.session.execute(_SETTLE_NEXT_DUE, {"ids": moved})
             return
         which: ColumnElement[bool] = IncidentRow.id.in_(sorted(self._moved))
         if self._closed:
@@ -1666,9 +1681,17 @@ class SqlTimerRepository:
         known = self._copy(incident_id, open_only=False)
         if known is not None:
             return known
-        timers = await self._with_pauses(
-            select(TimerRow).where(TimerRow.incident_id == incident_id).order_by(TimerRow.id)
-        )
+        postgres = _dialect(self.session) == "postgresql"
+        query = _TIMERS_OF.get(postgres)
+        if query is None:
+            query = _TIMERS_OF[postgres] = _and_pauses(
+                select(TimerRow)
+                .where(TimerRow.incident_id == bindparam("incident_id"))
+                .order_by(TimerRow.id),
+                postgres,
+            )
+        rows = await self.session.execute(query, {"incident_id": incident_id})
+        timers = _timers_of(rows)
         self._known[incident_id] = {t.id: t for t in timers if t.id is not None}
         return self._copy(incident_id, open_only=False) or []
 
@@ -1701,30 +1724,58 @@ class SqlTimerRepository:
         """The timers `query` selects with their pauses, in one statement: each timer's pauses
         come beside it as a JSON array of [id, started_at, ended_at]."""
         postgres = _dialect(self.session) == "postgresql"
-        item = (func.json_build_array if postgres else func.json_array)(
-            TimerPauseRow.id, TimerPauseRow.started_at, TimerPauseRow.ended_at
-        )
-        pauses = (
-            select(sql_cast((func.json_agg if postgres else func.json_group_array)(item), Text))
-            .where(TimerPauseRow.timer_id == TimerRow.id)
-            .scalar_subquery()
-        )
-        rows = await self.session.execute(
-            query.add_columns(pauses).execution_options(populate_existing=True)
-        )
-        timers = []
-        for row, found in rows:
-            kept = sorted(json.loads(found or "[]"))
-            timers.append(
-                _timer(
-                    row,
-                    [
-                        TimerPause(_moment(started), _moment(ended) if ended else None)
-                        for _, started, ended in kept
-                    ],
-                )
+        return _timers_of(await self.session.execute(_and_pauses(query, postgres)))
+
+
+def _and_pauses(query: Select[Any], postgres: bool) -> Select[Any]:
+    """`query` (of timer rows) with each timer's pauses beside it as a JSON array of
+    [id, started_at, ended_at]."""
+    item = (func.json_build_array if postgres else func.json_array)(
+        TimerPauseRow.id, TimerPauseRow.started_at, TimerPauseRow.ended_at
+    )
+    pauses = (
+        select(sql_cast((func.json_agg if postgres else func.json_group_array)(item), Text))
+        .where(TimerPauseRow.timer_id == TimerRow.id)
+        .scalar_subquery()
+    )
+    return query.add_columns(pauses).execution_options(populate_existing=True)
+
+
+def _timers_of(rows: Iterable[Any]) -> list[Timer]:
+    timers = []
+    for row, found in rows:
+        kept = sorted(json.loads(found or "[]"))
+        timers.append(
+            _timer(
+                row,
+                [
+                    TimerPause(_moment(started), _moment(ended) if ended else None)
+                    for _, started, ended in kept
+                ],
             )
-        return timers
+        )
+    return timers
+
+
+_TIMERS_OF: dict[bool, Select[Any]] = {}
+"""An incident's timers with their pauses, per dialect, built once (`for_incident`)."""
+_ADD_TIMER = insert(cast(Table, TimerRow.__table__)).returning(TimerRow.__table__.c.id)
+_TIMER_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def _timer_update(names: tuple[str, ...]) -> Any:
+    """A timer's row written by its id, built once: `p_<column>` bound for each of `names`,
+    `p_id` the row. A breach the sweep recorded stays recorded, whatever copy an action writes
+    back. Executed with many rows, one statement."""
+    built = _TIMER_UPDATES.get(names)
+    if built is None:
+        table = cast(Table, TimerRow.__table__)
+        values: dict[str, Any] = {n: bindparam(f"p_{n}") for n in names}
+        values["breached_at"] = func.coalesce(table.c.breached_at, bindparam("p_breached_at"))
+        built = _TIMER_UPDATES[names] = (
+            update(table).where(table.c.id == bindparam("p_id")).values(values)
+        )
+    return built
 
 
 def next_due_of(incident_id: Any) -> Any:
@@ -1738,6 +1789,15 @@ def next_due_of(incident_id: Any) -> Any:
         )
         .scalar_subquery()
     )
+
+
+_SETTLE_NEXT_DUE = (
+    update(IncidentRow)
+    .where(IncidentRow.id.in_(bindparam("ids", expanding=True)))
+    .values(next_due=next_due_of(IncidentRow.id))
+    .execution_options(synchronize_session=False)
+)
+"""`SqlTimerRepository.settle` for the incidents whose timers a press changed, built once."""
 
 
 def _insert_or_ignore(
