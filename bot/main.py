@@ -364,6 +364,9 @@ def run_bot(settings: Settings) -> int:
     )
     # APScheduler logs every run of the sweep at INFO: several lines a second of noise.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # aiogram logs every update at INFO ("Update id=… is handled"): the inbox's own line (at
+    # DEBUG) says it with the update's CPU and statements.
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.getLogger().level))
     # aiosqlite logs every statement twice at DEBUG: more CPU than the statements themselves.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     token = os.environ.get(TOKEN_ENV, "").strip()

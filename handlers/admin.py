@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -28,6 +28,7 @@ from handlers import texts
 from handlers.access import role_names
 from handlers.callbacks import AdmCb
 from handlers.errors import explain
+from handlers.filters import When
 from handlers.render import role_name
 
 _DATES = re.compile(
@@ -68,7 +69,7 @@ def parse_dates(text: str) -> tuple[date, date] | None:
 
 def make_router() -> Router:
     router = Router(name="admin")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
 
     def is_admin(member: StaffMember | None) -> bool:
         return member is not None and Role.ADMIN in member.roles
@@ -183,7 +184,7 @@ def make_router() -> Router:
         except (DomainError, ValueError) as exc:
             await query.answer(explain(exc), show_alert=True)
 
-    @router.message(AdminInput.department_name, F.text)
+    @router.message(StateFilter(AdminInput.department_name), When(F.text))
     async def on_department_name(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -202,7 +203,7 @@ def make_router() -> Router:
         await state.clear()
         await message.answer(texts.DEPARTMENT_CREATED.format(name=department.name))
 
-    @router.message(AdminInput.absence_dates, F.text)
+    @router.message(StateFilter(AdminInput.absence_dates), When(F.text))
     async def on_absence_dates(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:

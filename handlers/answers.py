@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Sequence
 from datetime import date
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -25,7 +26,9 @@ from domain.work import Attachment, AttachmentKind
 from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, A, IncCb, draft_move
 from handlers.errors import explain
+from handlers.filters import When
 from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
+from handlers.render import markup
 from handlers.replies import later
 
 TEXT_LIMIT = 4096
@@ -84,14 +87,15 @@ def _button(
 
 
 def drafting_keyboard(incident_id: int, version: int, templates: bool) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        _button(texts.BTN_SUBMIT, A.SUBMIT, incident_id, version),
-        _button(texts.BTN_PREVIEW, A.PREVIEW, incident_id, version),
-    )
+    rows = [
+        [
+            _button(texts.BTN_SUBMIT, A.SUBMIT, incident_id, version),
+            _button(texts.BTN_PREVIEW, A.PREVIEW, incident_id, version),
+        ]
+    ]
     if templates:
-        kb.row(_button(texts.BTN_TEMPLATES, A.TEMPLATES, incident_id, version))
-    return kb.as_markup()
+        rows.append([_button(texts.BTN_TEMPLATES, A.TEMPLATES, incident_id, version)])
+    return markup(rows)
 
 
 def parse_date(text: str, today: date) -> date | None:
@@ -270,7 +274,7 @@ def make_router() -> Router:
         except (DomainError, ValueError) as exc:
             await query.answer(await _explain(services, exc), show_alert=True)
 
-    @router.message(Answer.promised, F.text)
+    @router.message(StateFilter(Answer.promised), When(F.text))
     async def on_promised(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -309,7 +313,7 @@ def make_router() -> Router:
             )
         )
 
-    @router.message(Answer.drafting, ~F.text.startswith("/"))
+    @router.message(StateFilter(Answer.drafting), When(~F.text.startswith("/")))
     async def on_draft_content(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -336,7 +340,7 @@ def make_router() -> Router:
             )
         )
 
-    @router.message(Answer.part, F.text)
+    @router.message(StateFilter(Answer.part), When(F.text))
     async def on_part(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -355,7 +359,7 @@ def make_router() -> Router:
 
         await carry_out(message, services, submit_part(), texts.PART_SENT, _explain_plainly)
 
-    @router.message(Answer.reason, F.text)
+    @router.message(StateFilter(Answer.reason), When(F.text))
     async def on_reason(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -380,7 +384,7 @@ def make_router() -> Router:
             step, done = ans.convert_59fz(tg, inc, ver, reason), texts.CONVERTED_OK
         await carry_out(message, services, step, done, _explain)
 
-    @router.message(Answer.publication, F.text | F.photo | F.document)
+    @router.message(StateFilter(Answer.publication), When(F.text | F.photo | F.document))
     async def on_publication(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -410,7 +414,7 @@ def make_router() -> Router:
         )
         await carry_out(message, services, published, texts.PUBLISHED_OK, _explain)
 
-    @router.message(Answer.author_reply, F.text)
+    @router.message(StateFilter(Answer.author_reply), When(F.text))
     async def on_author_reply(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.errors import DomainError
 from domain.incident import Importance
@@ -22,8 +22,9 @@ from domain.routing import heads_choice
 from domain.services import Services
 from handlers import texts
 from handlers.callbacks import BUTTON_MOVES, Act, IncCb
+from handlers.filters import When
 from handlers.prompts import ask, carry_out, checked, explain_with_names, read_reason, redraw
-from handlers.render import duration, moment, timer_name
+from handlers.render import duration, markup, moment, timer_name
 from handlers.replies import later
 
 PER_PAGE = 8
@@ -45,10 +46,7 @@ class Input(StatesGroup):
 
 
 def _kb(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for row in rows:
-        kb.row(*row)
-    return kb.as_markup()
+    return markup(rows)
 
 
 def _btn(label: str, cb: IncCb, action: str, x: str = "") -> InlineKeyboardButton:
@@ -306,7 +304,7 @@ def make_router() -> Router:
             if message is not None:
                 await redraw(services, member, cb.i, message)
 
-    @router.message(Input.reason, F.text)
+    @router.message(StateFilter(Input.reason), When(F.text))
     async def on_reason(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -350,7 +348,7 @@ def make_router() -> Router:
         except (DomainError, ValueError) as exc:
             await later(message.answer(await explain_with_names(services, exc)))
 
-    @router.message(Input.location, F.text)
+    @router.message(StateFilter(Input.location), When(F.text))
     async def on_location(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -372,7 +370,7 @@ def make_router() -> Router:
             texts.TAGGED,
         )
 
-    @router.message(Input.deadline, F.text)
+    @router.message(StateFilter(Input.deadline), When(F.text))
     async def on_deadline(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:
@@ -397,7 +395,7 @@ def make_router() -> Router:
             ),
         )
 
-    @router.message(Input.detected, F.text)
+    @router.message(StateFilter(Input.detected), When(F.text))
     async def on_detected(
         message: Message, services: Services, member: StaffMember | None, state: FSMContext
     ) -> None:

@@ -26,6 +26,7 @@ from domain.roles import Role
 from domain.services import Services
 from handlers import replies, texts
 from handlers.errors import explain
+from handlers.filters import When
 
 CURATORS = frozenset({Role.CURATOR, Role.ADMIN})
 ALBUM_QUIET_SECONDS = 1.5
@@ -166,10 +167,10 @@ async def register(messages: list[Message], services: Services, member: StaffMem
 
 def make_router() -> Router:
     router = Router(name="intake")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
     albums = AlbumCollector()
 
-    @router.message(StateFilter(None), ~F.text.startswith("/"))
+    @router.message(StateFilter(None), When(~F.text.startswith("/")))
     async def on_post(message: Message, services: Services, member: StaffMember | None) -> None:
         if member is None or not member.roles & CURATORS:
             await replies.later(

@@ -23,6 +23,7 @@ from domain.timers import Timer
 from handlers import texts
 from handlers.callbacks import IncCb, ListCb
 from handlers.cardbuild import render_card
+from handlers.filters import When
 from handlers.render import Listed, list_line
 from handlers.replies import later
 
@@ -258,7 +259,7 @@ async def _visible(
 
 def make_router() -> Router:
     router = Router(name="lists")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
 
     @router.message(Command("tasks"))
     async def on_tasks(message: Message, services: Services, member: StaffMember | None) -> None:

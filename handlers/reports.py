@@ -24,6 +24,7 @@ from domain.roles import Role
 from domain.services import Services
 from handlers import texts
 from handlers.errors import explain
+from handlers.filters import When
 from handlers.render import moment
 
 FORMATS = ("xlsx", "csv")
@@ -69,7 +70,7 @@ async def _queue(
 
 def make_router() -> Router:
     router = Router(name="reports")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
 
     async def allowed(message: Message, member: StaffMember | None, roles: frozenset[Role]) -> bool:
         if member is None:

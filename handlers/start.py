@@ -20,6 +20,7 @@ from domain.services import Services
 from domain.staffing import AlreadyStaff, InviteInvalid, bot_blocked, redeem
 from handlers import texts
 from handlers.access import role_names
+from handlers.filters import When
 
 
 def _hint(member: StaffMember) -> str:
@@ -37,7 +38,7 @@ def _hint(member: StaffMember) -> str:
 
 def make_router() -> Router:
     router = Router(name="start")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
 
     @router.message(CommandStart(deep_link=True))
     async def on_start_with_token(
@@ -101,7 +102,7 @@ def make_stranger_router() -> Router:
     """Last in line: anyone not on the staff gets a polite refusal and nothing else."""
     router = Router(name="strangers")
 
-    @router.message(F.chat.type == "private")
+    @router.message(When(F.chat.type == "private"))
     async def on_stranger_message(message: Message, member: StaffMember | None) -> None:
         await message.answer(texts.NOT_ON_STAFF if member is None else texts.UNKNOWN_INPUT)
 
@@ -121,7 +122,7 @@ def make_membership_router() -> Router:
     """Telegram tells the bot when someone blocks it in their private chat (and unblocks it):
     the curators learn at once, not at the next reminder that fails."""
     router = Router(name="membership")
-    router.my_chat_member.filter(F.chat.type == "private")
+    router.my_chat_member.filter(When(F.chat.type == "private"))
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
     async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
