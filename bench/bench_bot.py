@@ -324,7 +324,8 @@ class Ledger:
     async def phase_done(self, t0: float, cpu0: float, pid: int) -> Phase:
         """Wait until the phase's updates are handled; its updates, time and bot CPU."""
         ids = [u for u, (phase, _) in self.labels.items() if phase == self.phase]
-        await self.until_handled(range(min(ids), max(ids) + 1))
+        if ids:  # a phase asked with none (`--lifecycles 0`) has nothing to wait for
+            await self.until_handled(range(min(ids), max(ids) + 1))
         return Phase(len(ids), time.perf_counter() - t0, cpu_seconds(pid) - cpu0)
 
     async def until_handled(self, ids: range, timeout: float = 600) -> None:  # noqa: ASYNC109

@@ -11,7 +11,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.answering import DraftNeedsConfirmation, EmptyDraft, PromiseTooLate
 from domain.errors import DomainError
@@ -189,6 +188,20 @@ def make_router() -> Router:
             await query.answer(texts.APPROVED_OK)
             services.kick()
             return
+        if cb.a == A.DRAFT_KIND and cb.x != DraftKind.INTERMEDIATE.value:
+            # The use case checks the step at the card's version itself: one read of the
+            # incident. An intermediate answer first asks for the promised date: checked below.
+            try:
+                draft = await ans.start_draft(tg, cb.i, cb.v, DraftKind(cb.x))
+            except (DomainError, ValueError) as exc:
+                await query.answer(await _explain(services, exc), show_alert=True)
+                if message is not None:  # as `checked` does: the card as it is now
+                    await redraw(services, member, cb.i, message)
+                return
+            await state.update_data(incident=cb.i, kind=draft.kind.value)
+            # the draft's write moved the version the card showed (checked) on by one
+            await _start_drafting(query, state, services, cb.i, cb.v + 1, draft.kind)
+            return
         verdict = await checked(query, services, member, cb, move, strict=cb.a not in _LENIENT)
         if verdict is None or verdict.incident is None:
             return
@@ -198,9 +211,8 @@ def make_router() -> Router:
                 if not kinds:
                     await query.answer(texts.NOT_ALLOWED, show_alert=True)
                     return
-                kb = InlineKeyboardBuilder()
-                for kind in kinds:
-                    kb.row(
+                rows = [
+                    [
                         _button(
                             texts.DRAFT_KINDS[kind].capitalize(),
                             A.DRAFT_KIND,
@@ -208,9 +220,11 @@ def make_router() -> Router:
                             cb.v,
                             kind.value,
                         )
-                    )
+                    ]
+                    for kind in kinds
+                ]
                 if message is not None:
-                    await later(message.edit_reply_markup(reply_markup=kb.as_markup()))
+                    await later(message.edit_reply_markup(reply_markup=markup(rows)))
                 await query.answer()
                 return
             if cb.a == A.DRAFT_KIND:
@@ -222,22 +236,20 @@ def make_router() -> Router:
                     if message is not None:
                         await later(message.answer(texts.ASK_PROMISED))
                     return
-                draft = await ans.start_draft(tg, cb.i, cb.v, kind)
-                # the draft's write moved the version the card showed (checked above) on by one
-                await _start_drafting(query, state, services, cb.i, cb.v + 1, draft.kind)
-                return
+                raise ValueError(f"a {kind.value} answer is begun above")
             if cb.a == A.PREVIEW:
                 await query.answer()
                 if message is not None:
                     await send_preview(message, services, cb.i)
                 return
             if cb.a == A.TEMPLATES:
-                kb = InlineKeyboardBuilder()
-                for t in EXPLANATION_TEMPLATES:
-                    kb.row(_button(t.title, A.TEMPLATE, cb.i, cb.v, t.code))
+                rows = [
+                    [_button(t.title, A.TEMPLATE, cb.i, cb.v, t.code)]
+                    for t in EXPLANATION_TEMPLATES
+                ]
                 await query.answer()
                 if message is not None:
-                    await later(message.answer(texts.TEMPLATES_TITLE, reply_markup=kb.as_markup()))
+                    await later(message.answer(texts.TEMPLATES_TITLE, reply_markup=markup(rows)))
                 return
             if cb.a == A.TEMPLATE:
                 template = explanation_template(cb.x)
@@ -465,14 +477,11 @@ async def _submit(
         await services.answering.submit(telegram_id, cb.i, None, override)
     except DraftNeedsConfirmation as exc:
         codes = ".".join(w.value for w in exc.warnings)
-        kb = InlineKeyboardBuilder()
-        kb.row(_button(texts.BTN_SUBMIT_ANYWAY, A.SUBMIT_ANYWAY, cb.i, cb.v, codes))
+        anyway = markup([[_button(texts.BTN_SUBMIT_ANYWAY, A.SUBMIT_ANYWAY, cb.i, cb.v, codes)]])
         await query.answer()
         if message is not None:
             await later(
-                message.answer(
-                    _warnings_text(exc.warnings, exc.fragments), reply_markup=kb.as_markup()
-                )
+                message.answer(_warnings_text(exc.warnings, exc.fragments), reply_markup=anyway)
             )
         return
     except (DomainError, ValueError) as exc:

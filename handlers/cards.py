@@ -183,11 +183,11 @@ def make_router() -> Router:
         # A step carried out by a use case is checked there, in its own read of the incident
         # (a refusal comes back as an error, explained below and the card redrawn); menus
         # change nothing and are checked here.
-        if (
-            cb.a not in _CHECKED_BY_USE_CASE
-            and await checked(query, services, member, cb, move) is None
-        ):
-            return
+        verdict = None
+        if cb.a not in _CHECKED_BY_USE_CASE:
+            verdict = await checked(query, services, member, cb, move)
+            if verdict is None:
+                return
         try:
             a, x = cb.a, cb.x
             menu: InlineKeyboardMarkup | None = None
@@ -250,7 +250,8 @@ def make_router() -> Router:
                 toggle, finish = _DEPARTMENT_PICKERS[a]
                 selected = _selection(x)
                 if a == Act.ASSIGN_MENU and not x:  # the head's choice, ticked (3.1.1)
-                    selected = list(heads_choice(await routing.incident(cb.i)))
+                    seen = verdict.incident if verdict is not None else None
+                    selected = list(heads_choice(seen or await routing.incident(cb.i)))
                 menu = await _department_menu(services, cb, toggle, finish, selected)
             elif a in {Act.ASSIGN_DONE, Act.HEAD_DONE}:
                 chosen = _selection(x)
