@@ -458,6 +458,20 @@ _UPDATE_INCIDENT = (
 )
 _ADD_HISTORY = insert(cast(Table, HistoryRow.__table__))
 _INSERT_IDS: dict[type[Any], Any] = {}
+_BY_URL = (
+    select(IncidentSourceRow.incident_id)
+    .where(IncidentSourceRow.url == bindparam("url"))
+    .order_by(IncidentSourceRow.incident_id)
+)
+_BY_AUTHOR = (
+    select(IncidentRow.id)
+    .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
+    .where(
+        IncidentSourceRow.author == bindparam("author"),
+        IncidentRow.detected_at >= bindparam("since"),
+    )
+    .order_by(IncidentRow.detected_at, IncidentRow.id)
+)
 """An incident's statements, built once on its tables (no ORM bookkeeping: the aggregate is
 read by `_load`, never as ORM objects): the columns set are the parameters given, `b_…` are
 the bound keys."""
@@ -526,22 +540,13 @@ class SqlIncidentRepository:
         self._seen[incident.id] = _Seen.of(incident, last)
 
     async def find_by_url(self, url: str, but: int | None = None) -> Sequence[Incident]:
-        ids = await self.session.scalars(
-            select(IncidentSourceRow.incident_id)
-            .where(IncidentSourceRow.url == url)
-            .order_by(IncidentSourceRow.incident_id)
-        )
+        ids = await self.session.scalars(_BY_URL, {"url": url})
         return await self._load([i for i in ids if i != but])
 
     async def find_by_author(
         self, author: str, since: datetime, but: int | None = None
     ) -> Sequence[Incident]:
-        ids = await self.session.scalars(
-            select(IncidentRow.id)
-            .join(IncidentSourceRow, IncidentSourceRow.incident_id == IncidentRow.id)
-            .where(IncidentSourceRow.author == author, IncidentRow.detected_at >= since)
-            .order_by(IncidentRow.detected_at, IncidentRow.id)
-        )
+        ids = await self.session.scalars(_BY_AUTHOR, {"author": author, "since": since})
         return await self._load([i for i in ids if i != but])
 
     async def list_open(self, limit: int = 100) -> Sequence[Incident]:
