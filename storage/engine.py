@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import metering
+from storage.sqlite_driver import OneTripDbapi
 from storage.uow import SqlUnitOfWork
 
 SQLITE_FILE = "otklik.sqlite3"
@@ -131,6 +132,8 @@ def create_engine(
         return engine
 
     isolation: str | None = None if transactional_ddl else "IMMEDIATE"
+    if parsed.get_driver_name() == "aiosqlite" and "module" not in kwargs:
+        kwargs["module"] = OneTripDbapi()  # a statement in one trip to aiosqlite's thread
     engine = create_async_engine(
         parsed, connect_args={"isolation_level": isolation, "timeout": busy_timeout}, **kwargs
     )
