@@ -133,7 +133,8 @@ def create_engine(
 
     isolation: str | None = None if transactional_ddl else "IMMEDIATE"
     if parsed.get_driver_name() == "aiosqlite" and "module" not in kwargs:
-        kwargs["module"] = OneTripDbapi()  # a statement in one trip to aiosqlite's thread
+        # a statement in one trip to aiosqlite's thread; writers take turns before the lock
+        kwargs["module"] = OneTripDbapi(gate_timeout=busy_timeout)
     engine = create_async_engine(
         parsed, connect_args={"isolation_level": isolation, "timeout": busy_timeout}, **kwargs
     )

@@ -6,13 +6,24 @@ measured, three quarters of a statement's CPU on the bot's thread (a press runs 
 statement is executed, fetched and its cursor closed by one function in the thread, and the
 cursor given to SQLAlchemy holds the rows, the description, `rowcount` and `lastrowid`.
 
+Writers take turns in the process before SQLite's lock (`OneTripDbapi.write_gate`): the first
+write of a transaction (when Python's sqlite3 begins it, `BEGIN IMMEDIATE`) waits for the gate,
+and commit, rollback or close give it back, so writers of one process go in the order they came
+and are woken at once. Without it they wait in SQLite's busy handler, which sleeps up to 100 ms
+between tries whatever happens meanwhile: under a burst, a few updates waited over a second
+while others went first. A writer that waits longer than the busy timeout for the gate (a unit
+of work writing while its own task holds another's transaction) goes on to SQLite's lock, as
+before, and gets its "database is locked" there.
+
 It relies on aiosqlite's `Connection._execute` (queue a function for its thread) and `_conn`
 (its `sqlite3.Connection`), which aiosqlite has had for years; the versions are pinned in
 `pyproject.toml`, and `tests/storage/test_sqlite_driver.py` fails if they go away."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from types import ModuleType
@@ -26,6 +37,12 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, list[Any], int, int | None]
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
+"""Statements before which Python's sqlite3 begins a transaction (and `BEGIN` itself)."""
+
+
+def _writes(operation: str) -> bool:
+    return operation.lstrip()[:7].upper().startswith(_WRITES)
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -62,6 +79,8 @@ class OneTripCursor:
     async def _call(self, operation: str, parameters: Any, many: bool) -> _Outcome:
         adapt = self._adapt
         async with adapt._execute_mutex:
+            if not adapt._holds_gate and (many or _writes(operation)):
+                await adapt._take_gate()
             connection = cast(aiosqlite.Connection, adapt._connection)
             outcome: _Outcome = await connection._execute(  # type: ignore[no-untyped-call]
                 _run, connection._conn, operation, parameters, many
@@ -114,8 +133,48 @@ class OneTripCursor:
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_holds_gate",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+    dbapi: OneTripDbapi
+
+    def __init__(self, dbapi: OneTripDbapi, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._holds_gate = False
+
+    async def _take_gate(self) -> None:
+        gate = self.dbapi.write_gate
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(gate.acquire(), self.dbapi.gate_timeout)
+            self._holds_gate = True
+
+    def _give_gate(self) -> None:
+        if self._holds_gate:
+            self._holds_gate = False
+            self.dbapi.write_gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_gate()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_gate()
+
+    def terminate(self) -> None:
+        try:
+            super().terminate()
+        finally:
+            self._give_gate()
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
@@ -123,8 +182,17 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
     cursors, which the bot does not use, stay SQLAlchemy's own). Given to `create_engine` as
     its `module`."""
 
-    def __init__(self, aiosqlite_module: ModuleType = aiosqlite, sqlite: ModuleType = sqlite3):
+    def __init__(
+        self,
+        aiosqlite_module: ModuleType = aiosqlite,
+        sqlite: ModuleType = sqlite3,
+        *,
+        gate_timeout: float = 10.0,
+    ) -> None:
         super().__init__(aiosqlite_module, sqlite)
+        self.write_gate = asyncio.Lock()
+        """Held by the connection whose transaction writes (one engine, one database file)."""
+        self.gate_timeout = gate_timeout
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         plain = super().connect(*arg, **kw)

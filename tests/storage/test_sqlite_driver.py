@@ -3,6 +3,7 @@ and everything SQLAlchemy reads of a cursor as its own adapter gives it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -30,7 +31,8 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = aiosqlite.Connection._execute
 
     async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        given.append(getattr(fn, "__name__", repr(fn)))
+        name = getattr(fn, "__name__", repr(fn))
+        given.append(f"{name}: {args[1]}" if name == "_run" and "INSERT" in args[1] else name)
         return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
@@ -79,3 +81,76 @@ async def test_errors_come_as_sqlalchemys_and_the_connection_goes_on(engine: Asy
             await conn.execute(text("SELECT * FROM missing"))
         await conn.rollback()
         assert (await conn.execute(text("SELECT count(*) FROM u"))).scalar() == 0
+
+
+async def test_writers_take_turns_in_the_order_they_came(sqlite_url: str, trips: list[str]) -> None:
+    """Three units of work write at once: each waits for the one before it to commit, in the
+    order they came (woken at once, not by SQLite's busy handler), and none fails; a rollback
+    gives the turn on too."""
+    engine = create_engine(sqlite_url)
+    order: list[str] = []
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE w (who TEXT)"))
+        first_wrote = asyncio.Event()
+        release_first = asyncio.Event()
+        read: dict[str, asyncio.Event] = {w: asyncio.Event() for w in "abc"}
+
+        async def writer(who: str, *, hold: bool = False, fail: bool = False) -> None:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT count(*) FROM w"))  # reads never wait
+                read[who].set()
+                await conn.execute(text("INSERT INTO w VALUES (:who)"), {"who": who})
+                order.append(who)
+                if hold:
+                    first_wrote.set()
+                    await release_first.wait()
+                if fail:
+                    await conn.rollback()
+                else:
+                    await conn.commit()
+
+        async def settle() -> None:
+            for _ in range(20):  # as far as it gets: the gate, or SQLite's busy handler
+                await asyncio.sleep(0)
+
+        first = asyncio.create_task(writer("a", hold=True))
+        await first_wrote.wait()
+        second = asyncio.create_task(writer("b", fail=True))
+        await read["b"].wait()
+        await settle()
+        third = asyncio.create_task(writer("c"))
+        await read["c"].wait()
+        await settle()
+        assert order == ["a"]
+        inserts = [t for t in trips if "INSERT" in t]
+        assert len(inserts) == 1  # b's and c's wait here, not in SQLite's busy handler
+        release_first.set()
+        await asyncio.gather(first, second, third)
+        assert order == ["a", "b", "c"]
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT who FROM w ORDER BY rowid"))).scalars().all()
+        assert kept == ["a", "c"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_nested_in_a_writer_still_gets_sqlites_answer(sqlite_url: str) -> None:
+    """A unit of work that writes while its own task holds another's write transaction cannot
+    get the turn: past the busy timeout it goes on to SQLite's lock and is told it is locked,
+    as before the gate, instead of waiting for ever."""
+    engine = create_engine(sqlite_url, busy_timeout=0.2)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE n (v INTEGER)"))
+        async with engine.connect() as outer:
+            await outer.execute(text("INSERT INTO n VALUES (1)"))
+            async with engine.connect() as inner:
+                with pytest.raises(OperationalError, match="locked"):
+                    await asyncio.wait_for(inner.execute(text("INSERT INTO n VALUES (2)")), 30)
+                await inner.rollback()
+            await outer.commit()
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM n"))).scalar() == 1
+    finally:
+        await engine.dispose()
