@@ -56,6 +56,10 @@ class StaffMember:
     def absent_on(self, day: date) -> Absence | None:
         return next((a for a in self.absences if a.covers(day)), None)
 
+    def acts_on(self, day: date) -> bool:
+        """Acts for themselves on `day`: active, reachable and not away."""
+        return self.active and not self.blocked_bot and self.absent_on(day) is None
+
     def has(self, role: Role) -> bool:
         return role in self.roles
 
@@ -76,7 +80,7 @@ def on_duty(person: StaffMember, day: date, staff: Mapping[int, StaffMember]) ->
     current: StaffMember | None = person
     while current is not None and current.id is not None and current.id not in seen:
         seen.append(current.id)
-        if current.active and not current.blocked_bot and current.absent_on(day) is None:
+        if current.acts_on(day):
             return OnDuty(person, current, tuple(seen))
         current = staff.get(current.substitute_id) if current.substitute_id is not None else None
     return OnDuty(person, None, tuple(seen))

@@ -119,8 +119,8 @@ def acting_ids(person: StaffMember, staff: Iterable[StaffMember], day: date) -> 
     by_id = {m.id: m for m in staff if m.id is not None}
     acting = set()
     for member in by_id.values():
-        if member.id == person.id:
-            continue
+        if member.id == person.id or member.acts_on(day):
+            continue  # `on_duty` would stop at them: only the absent are followed
         duty = on_duty(member, day, by_id)
         if duty.acting is not None and duty.acting.id == person.id:
             acting.add(member.id)
