@@ -13,6 +13,7 @@ from domain.incident import Incident, Status
 from domain.people import Department, StaffMember
 from domain.ports import UnitOfWork
 from domain.rulebook import Move, Situation, moves, settable_timers, standing_in
+from domain.screening import screen
 from domain.services import Services
 from domain.timers import Timer
 from handlers.render import CardView, card_keyboard, card_text
@@ -39,6 +40,8 @@ class CardData:
     linked_numbers: list[str]
     repeats: tuple[Incident, ...]
     now: datetime
+    flags: tuple[str, ...] = ()
+    """What the post's text raises (`domain.screening`), worked out once for every viewer."""
 
 
 async def read_card(
@@ -65,13 +68,12 @@ async def read_card(
     repeats: tuple[Incident, ...] = ()
     if incident.status is Status.NEW:  # the card offers to link it to earlier posts like it
         repeats = await services.routing.repeats_in(uow, incident)
-    return CardData(incident, timers, departments, staff, linked, repeats, now)
+    flags = tuple(f.value for f in screen(incident.source.text))
+    return CardData(incident, timers, departments, staff, linked, repeats, now, flags)
 
 
 def view_of(services: Services, data: CardData, viewer: StaffMember) -> CardView | None:
     """The card as `viewer` sees it; None when the incident is not theirs."""
-    from domain.screening import screen
-
     incident, timers, now = data.incident, data.timers, data.now
     acts_for, acting_departments = standing_in(viewer, data.staff, services.routing.today(now))
     situation = Situation(
@@ -93,7 +95,7 @@ def view_of(services: Services, data: CardData, viewer: StaffMember) -> CardView
         zone=services.zone,
         now=now,
         topic_titles=topic_titles(services),
-        flags=[f.value for f in screen(incident.source.text)],
+        flags=list(data.flags),
         repeats=data.repeats,
         linked_numbers=data.linked_numbers,
         moves=allowed,
