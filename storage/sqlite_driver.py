@@ -152,29 +152,29 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._holds_gate = False
             self.dbapi.write_gate.release()
 
-    def commit(self) -> None:
+    @contextlib.contextmanager
+    def _ending(self) -> Iterator[None]:
+        """Around whatever ends the transaction: the gate is given back even if it fails."""
         try:
-            super().commit()
+            yield
         finally:
             self._give_gate()
+
+    def commit(self) -> None:
+        with self._ending():
+            super().commit()
 
     def rollback(self) -> None:
-        try:
+        with self._ending():
             super().rollback()
-        finally:
-            self._give_gate()
 
     def close(self) -> None:
-        try:
+        with self._ending():
             super().close()
-        finally:
-            self._give_gate()
 
     def terminate(self) -> None:
-        try:
+        with self._ending():
             super().terminate()
-        finally:
-            self._give_gate()
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
