@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -380,22 +381,17 @@ def _json_row(row: type[Any], postgres: bool) -> ColumnElement[str]:
     return sql_cast(built, Text)
 
 
-_LOAD_STATEMENTS: dict[bool, CompoundSelect[Any]] = {}
-
-
+@functools.cache
 def _load_statement(postgres: bool) -> CompoundSelect[Any]:
     """`_load`'s one statement, built once per dialect with the ids as an expanding bound
     parameter: building it (eight parts of every column) and working out its cache key was a
     fifth of a press's CPU."""
-    built = _LOAD_STATEMENTS.get(postgres)
-    if built is not None:
-        return built
     ids: BindParameter[int] = bindparam("ids", expanding=True)
 
     def part(kind: str, incident_id: Any, row: type[Any]) -> Select[Any]:
         return select(literal_column(f"'{kind}'"), incident_id, _json_row(row, postgres))
 
-    built = union_all(
+    return union_all(
         part("i", IncidentRow.id, IncidentRow).where(IncidentRow.id.in_(ids)),
         part("s", IncidentSourceRow.incident_id, IncidentSourceRow).where(
             IncidentSourceRow.incident_id.in_(ids)
@@ -408,8 +404,6 @@ def _load_statement(postgres: bool) -> CompoundSelect[Any]:
         .join(DraftRow, DraftRow.id == AttachmentRow.draft_id)
         .where(DraftRow.incident_id.in_(ids)),
     )
-    _LOAD_STATEMENTS[postgres] = built
-    return built
 
 
 _DECODE: dict[type[Any], dict[str, Callable[[Any], Any]]] = {}
@@ -457,7 +451,15 @@ _UPDATE_INCIDENT = (
     .values(number=func.coalesce(bindparam("b_number", type_=String()), _INCIDENTS.c.number))
 )
 _ADD_HISTORY = insert(cast(Table, HistoryRow.__table__))
-_INSERT_IDS: dict[type[Any], Any] = {}
+
+
+@functools.cache
+def _insert_ids_statement(row: type[Any]) -> Any:
+    """Rows of `row` inserted with their ids returned in the order given, built once."""
+    table = cast(Table, row.__table__)
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
 _BY_URL = (
     select(IncidentSourceRow.incident_id)
     .where(IncidentSourceRow.url == bindparam("url"))
@@ -789,13 +791,7 @@ class SqlIncidentRepository:
     async def _insert_ids(self, row: Any, values: list[dict[str, Any]]) -> list[int]:
         if not values:
             return []
-        statement = _INSERT_IDS.get(row)
-        if statement is None:
-            table = cast(Table, row.__table__)
-            statement = _INSERT_IDS[row] = insert(table).returning(
-                table.c.id, sort_by_parameter_order=True
-            )
-        ids = await self.session.scalars(statement, values)
+        ids = await self.session.scalars(_insert_ids_statement(row), values)
         return list(ids)
 
     async def _update_by_id(self, row: Any, values: list[dict[str, Any]]) -> None:
@@ -1687,15 +1683,9 @@ class SqlTimerRepository:
         if known is not None:
             return known
         postgres = _dialect(self.session) == "postgresql"
-        query = _TIMERS_OF.get(postgres)
-        if query is None:
-            query = _TIMERS_OF[postgres] = _and_pauses(
-                select(TimerRow)
-                .where(TimerRow.incident_id == bindparam("incident_id"))
-                .order_by(TimerRow.id),
-                postgres,
-            )
-        rows = await self.session.execute(query, {"incident_id": incident_id})
+        rows = await self.session.execute(
+            _timers_of_statement(postgres), {"incident_id": incident_id}
+        )
         timers = _timers_of(rows)
         self._known[incident_id] = {t.id: t for t in timers if t.id is not None}
         return self._copy(incident_id, open_only=False) or []
@@ -1762,25 +1752,29 @@ def _timers_of(rows: Iterable[Any]) -> list[Timer]:
     return timers
 
 
-_TIMERS_OF: dict[bool, Select[Any]] = {}
-"""An incident's timers with their pauses, per dialect, built once (`for_incident`)."""
+@functools.cache
+def _timers_of_statement(postgres: bool) -> Select[Any]:
+    """An incident's timers with their pauses, per dialect, built once (`for_incident`)."""
+    return _and_pauses(
+        select(TimerRow)
+        .where(TimerRow.incident_id == bindparam("incident_id"))
+        .order_by(TimerRow.id),
+        postgres,
+    )
+
+
 _ADD_TIMER = insert(cast(Table, TimerRow.__table__)).returning(TimerRow.__table__.c.id)
-_TIMER_UPDATES: dict[tuple[str, ...], Any] = {}
 
 
+@functools.cache
 def _timer_update(names: tuple[str, ...]) -> Any:
     """A timer's row written by its id, built once: `p_<column>` bound for each of `names`,
     `p_id` the row. A breach the sweep recorded stays recorded, whatever copy an action writes
     back. Executed with many rows, one statement."""
-    built = _TIMER_UPDATES.get(names)
-    if built is None:
-        table = cast(Table, TimerRow.__table__)
-        values: dict[str, Any] = {n: bindparam(f"p_{n}") for n in names}
-        values["breached_at"] = func.coalesce(table.c.breached_at, bindparam("p_breached_at"))
-        built = _TIMER_UPDATES[names] = (
-            update(table).where(table.c.id == bindparam("p_id")).values(values)
-        )
-    return built
+    table = cast(Table, TimerRow.__table__)
+    values: dict[str, Any] = {n: bindparam(f"p_{n}") for n in names}
+    values["breached_at"] = func.coalesce(table.c.breached_at, bindparam("p_breached_at"))
+    return update(table).where(table.c.id == bindparam("p_id")).values(values)
 
 
 def next_due_of(incident_id: Any) -> Any:
@@ -1893,18 +1887,15 @@ _MARK_SENT = (
     .values(sent_at=bindparam("at"), claimed_until=None, claimed_by=None)
 )
 """Built once, on the table (no ORM bookkeeping): every notice sent is marked so."""
-_CLAIMS: dict[tuple[Lane | None, bool], tuple[Any, Any]] = {}
 
 
+@functools.cache
 def _claim_statements(lane: Lane | None, postgres: bool) -> tuple[Any, Any]:
     """`SqlOutbox.claim`'s statements for a lane, built once (the sender claims several times
     a second: building them anew was a tenth of its CPU), with `now`, `limit`, `until`, `by`
     (and on PostgreSQL the candidates' `ids`) bound. PostgreSQL: the candidates locked
     `FOR UPDATE SKIP LOCKED`, then the lease on those ids; SQLite: the lease on the candidates
     in one `UPDATE … RETURNING`."""
-    built = _CLAIMS.get((lane, postgres))
-    if built is not None:
-        return built
     candidates = _claimable(bindparam("now"), bindparam("limit"), lane)
     where: ColumnElement[bool]
     if postgres:
@@ -1919,8 +1910,7 @@ def _claim_statements(lane: Lane | None, postgres: bool) -> tuple[Any, Any]:
         .returning(OutboxRow)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    built = _CLAIMS[(lane, postgres)] = (candidates, lease)
-    return built
+    return candidates, lease
 
 
 def _claimable(now: Any, limit: Any, lane: Lane | None = None) -> Select[Any]:
