@@ -227,16 +227,13 @@ def make_router() -> Router:
                     await later(message.edit_reply_markup(reply_markup=markup(rows)))
                 await query.answer()
                 return
-            if cb.a == A.DRAFT_KIND:
-                kind = DraftKind(cb.x)
-                await state.update_data(incident=cb.i, kind=kind.value)
-                if kind is DraftKind.INTERMEDIATE:
-                    await state.set_state(Answer.promised)
-                    await query.answer()
-                    if message is not None:
-                        await later(message.answer(texts.ASK_PROMISED))
-                    return
-                raise ValueError(f"a {kind.value} answer is begun above")
+            if cb.a == A.DRAFT_KIND:  # an intermediate answer: the others are begun above
+                await state.update_data(incident=cb.i, kind=DraftKind.INTERMEDIATE.value)
+                await state.set_state(Answer.promised)
+                await query.answer()
+                if message is not None:
+                    await later(message.answer(texts.ASK_PROMISED))
+                return
             if cb.a == A.PREVIEW:
                 await query.answer()
                 if message is not None:
