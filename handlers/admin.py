@@ -9,8 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from domain.errors import DomainError
 from domain.people import AbsenceKind, StaffMember
@@ -29,7 +28,7 @@ from handlers.access import role_names
 from handlers.callbacks import AdmCb
 from handlers.errors import explain
 from handlers.filters import When
-from handlers.render import role_name
+from handlers.render import button, grid, role_name
 
 _DATES = re.compile(
     r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*[-–—]\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$"
@@ -47,12 +46,14 @@ def invite_link(services: Services, token: str) -> str:
 
 
 def _menu() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_DEPARTMENTS, callback_data=AdmCb(a="dl"))
-    kb.button(text=texts.BTN_INVITE, callback_data=AdmCb(a="ir"))
-    kb.button(text=texts.BTN_STAFF, callback_data=AdmCb(a="sl"))
-    kb.adjust(1)
-    return kb.as_markup()
+    return grid(
+        [
+            button(texts.BTN_DEPARTMENTS, AdmCb(a="dl")),
+            button(texts.BTN_INVITE, AdmCb(a="ir")),
+            button(texts.BTN_STAFF, AdmCb(a="sl")),
+        ],
+        1,
+    )
 
 
 def parse_dates(text: str) -> tuple[date, date] | None:
@@ -105,29 +106,27 @@ def make_router() -> Router:
                 async with services.uow_factory() as uow:
                     departments = await uow.departments.all()
                 lines = "\n".join(f"• {d.name}" for d in departments)
-                kb = InlineKeyboardBuilder()
-                kb.button(text=texts.BTN_ADD_DEPARTMENT, callback_data=AdmCb(a="da"))
                 await msg.answer(
                     texts.DEPARTMENTS_LIST.format(lines=lines)
                     if departments
                     else texts.DEPARTMENTS_EMPTY,
-                    reply_markup=kb.as_markup(),
+                    reply_markup=grid([button(texts.BTN_ADD_DEPARTMENT, AdmCb(a="da"))], 1),
                 )
             elif a == "da":
                 await state.set_state(AdminInput.department_name)
                 await msg.answer(texts.ASK_DEPARTMENT_NAME)
             elif a == "ir":
-                kb = InlineKeyboardBuilder()
-                for role in [
-                    *sorted(INVITABLE, key=list(Role).index),
-                    *services.profile.roles,
-                ]:
-                    kb.button(
-                        text=role_name(role, services.profile),
-                        callback_data=AdmCb(a="id", x=role.value),
-                    )
-                kb.adjust(2)
-                await msg.answer(texts.ASK_INVITE_ROLE, reply_markup=kb.as_markup())
+                roles = [*sorted(INVITABLE, key=list(Role).index), *services.profile.roles]
+                await msg.answer(
+                    texts.ASK_INVITE_ROLE,
+                    reply_markup=grid(
+                        [
+                            button(role_name(r, services.profile), AdmCb(a="id", x=r.value))
+                            for r in roles
+                        ],
+                        2,
+                    ),
+                )
             elif a == "id":
                 role = Role(x)
                 if role in {Role.EXECUTOR, Role.DEPARTMENT_LEAD, Role.SUPERVISING_DEPUTY}:
@@ -136,13 +135,11 @@ def make_router() -> Router:
                     if not departments:
                         await msg.answer(texts.DEPARTMENTS_EMPTY)
                     else:
-                        kb = InlineKeyboardBuilder()
-                        for d in departments:
-                            kb.button(
-                                text=d.name, callback_data=AdmCb(a="ic", x=f"{role.value}.{d.id}")
-                            )
-                        kb.adjust(1)
-                        await msg.answer(texts.ASK_INVITE_DEPARTMENT, reply_markup=kb.as_markup())
+                        choices = [
+                            button(d.name, AdmCb(a="ic", x=f"{role.value}.{d.id}"))
+                            for d in departments
+                        ]
+                        await msg.answer(texts.ASK_INVITE_DEPARTMENT, reply_markup=grid(choices, 1))
                 else:
                     await _send_invite(msg, services, member, role, None)
             elif a == "ic":
@@ -164,14 +161,11 @@ def make_router() -> Router:
                 await msg.answer(texts.SUBSTITUTE_SET.format(name=sub.full_name if sub else "?"))
                 await _staff_card(msg, services, changed.id or target)
             elif a == "ak":
-                kb = InlineKeyboardBuilder()
-                for kind in AbsenceKind:
-                    kb.button(
-                        text=texts.ABSENCES[kind],
-                        callback_data=AdmCb(a="ay", x=f"{x}.{kind.value}"),
-                    )
-                kb.adjust(2)
-                await msg.answer(texts.ASK_ABSENCE_KIND, reply_markup=kb.as_markup())
+                kinds = [
+                    button(texts.ABSENCES[k], AdmCb(a="ay", x=f"{x}.{k.value}"))
+                    for k in AbsenceKind
+                ]
+                await msg.answer(texts.ASK_ABSENCE_KIND, reply_markup=grid(kinds, 2))
             elif a == "ay":
                 target_id, kind_code = x.split(".")
                 await state.set_state(AdminInput.absence_dates)
@@ -262,7 +256,7 @@ async def _staff_list(msg: Message, services: Services) -> None:
         staff = [m for m in await uow.staff.all() if m.active]
         departments = {d.id: d.name for d in await uow.departments.all()}
     today = services.clock.now().astimezone(services.zone).date()
-    kb = InlineKeyboardBuilder()
+    kb: list[InlineKeyboardButton] = []
     lines = [texts.STAFF_LIST]
     for m in staff:
         absence = m.absent_on(today)
@@ -278,9 +272,8 @@ async def _staff_list(msg: Message, services: Services) -> None:
                 else "",
             )
         )
-        kb.button(text=m.full_name, callback_data=AdmCb(a="sm", x=str(m.id)))
-    kb.adjust(2)
-    await msg.answer("\n".join(lines), reply_markup=kb.as_markup())
+        kb.append(button(m.full_name, AdmCb(a="sm", x=str(m.id))))
+    await msg.answer("\n".join(lines), reply_markup=grid(kb, 2))
 
 
 async def _staff_card(msg: Message, services: Services, member_id: int) -> None:
@@ -298,11 +291,11 @@ async def _staff_card(msg: Message, services: Services, member_id: int) -> None:
         )
         or texts.NONE
     )
-    kb = InlineKeyboardBuilder()
-    kb.button(text=texts.BTN_SET_SUBSTITUTE, callback_data=AdmCb(a="ss", x=str(member_id)))
-    kb.button(text=texts.BTN_ADD_ABSENCE, callback_data=AdmCb(a="ak", x=str(member_id)))
-    kb.button(text=texts.BTN_REMOVE, callback_data=AdmCb(a="rm", x=str(member_id)))
-    kb.adjust(1)
+    kb = [
+        button(texts.BTN_SET_SUBSTITUTE, AdmCb(a="ss", x=str(member_id))),
+        button(texts.BTN_ADD_ABSENCE, AdmCb(a="ak", x=str(member_id))),
+        button(texts.BTN_REMOVE, AdmCb(a="rm", x=str(member_id))),
+    ]
     await msg.answer(
         texts.STAFF_CARD.format(
             name=m.full_name,
@@ -311,7 +304,7 @@ async def _staff_card(msg: Message, services: Services, member_id: int) -> None:
             substitute=sub.full_name if sub else texts.NONE,
             absences=absences,
         ),
-        reply_markup=kb.as_markup(),
+        reply_markup=grid(kb, 1),
     )
 
 
@@ -322,10 +315,5 @@ async def _substitute_menu(msg: Message, services: Services, member_id: int) -> 
     if target is None:
         await msg.answer(texts.NOT_FOUND)
         return
-    kb = InlineKeyboardBuilder()
-    for m in staff:
-        kb.button(text=m.full_name, callback_data=AdmCb(a="sp", x=f"{member_id}.{m.id}"))
-    kb.adjust(2)
-    await msg.answer(
-        texts.ASK_SUBSTITUTE.format(name=target.full_name), reply_markup=kb.as_markup()
-    )
+    kb = [button(m.full_name, AdmCb(a="sp", x=f"{member_id}.{m.id}")) for m in staff]
+    await msg.answer(texts.ASK_SUBSTITUTE.format(name=target.full_name), reply_markup=grid(kb, 2))

@@ -9,8 +9,7 @@ from datetime import datetime
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from domain.incident import Incident
 from domain.people import StaffMember
@@ -24,7 +23,7 @@ from handlers import texts
 from handlers.callbacks import IncCb, ListCb
 from handlers.cardbuild import render_card
 from handlers.filters import When
-from handlers.render import Listed, list_line
+from handlers.render import Listed, button, list_line, markup
 from handlers.replies import later
 
 LIMIT = 15
@@ -155,29 +154,27 @@ def _listing(
     shown = rows[:LIMIT]
     pages = max(1, -(-total // LIMIT))
     lines = [title]
-    kb = InlineKeyboardBuilder()
+    opens: list[InlineKeyboardButton] = []
     for incident, timers in shown:
         lines.append(list_line(incident, timers, now, services.rulers, services.zone))
-        kb.button(
-            text=f"№{incident.number or incident.id}",
-            callback_data=IncCb(a=OPEN, i=incident.id or 0, v=incident.version),
+        opens.append(
+            button(
+                f"№{incident.number or incident.id}",
+                IncCb(a=OPEN, i=incident.id or 0, v=incident.version),
+            )
         )
-    sizes = [5] * -(-len(shown) // 5)
+    keyboard = [opens[start : start + 5] for start in range(0, len(opens), 5)]
     if kind is not None and pages > 1:
         lines.append(texts.LIST_PAGE.format(page=page + 1, pages=pages))
-        nav = 0
+        nav: list[InlineKeyboardButton] = []
         if page > 0:
-            kb.button(text=texts.LIST_PREV, callback_data=ListCb(k=kind, p=page - 1))
-            nav += 1
+            nav.append(button(texts.LIST_PREV, ListCb(k=kind, p=page - 1)))
         if page + 1 < pages:
-            kb.button(text=texts.LIST_NEXT, callback_data=ListCb(k=kind, p=page + 1))
-            nav += 1
-        sizes.append(nav)
+            nav.append(button(texts.LIST_NEXT, ListCb(k=kind, p=page + 1)))
+        keyboard.append(nav)
     elif total > len(shown):
         lines.append(texts.LIST_MORE.format(count=total - len(shown)))
-    if sizes:
-        kb.adjust(*sizes)
-    return "\n".join(lines), (kb.as_markup() if shown else None)
+    return "\n".join(lines), (markup(keyboard) if shown else None)
 
 
 def _by_urgency(

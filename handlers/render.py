@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.durations import ClockKind
@@ -345,6 +346,16 @@ def markup(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMark
     if sum(len(row) for row in kept) > MAX_BUTTONS:
         raise ValueError(f"a keyboard holds at most {MAX_BUTTONS} buttons")
     return InlineKeyboardMarkup(inline_keyboard=kept)
+
+
+def grid(buttons: Sequence[InlineKeyboardButton], width: int) -> InlineKeyboardMarkup:
+    """The buttons `width` to a row, the last row holding what is left."""
+    return markup(buttons[start : start + width] for start in range(0, len(buttons), width))
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """A button whose press sends `data`, packed."""
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def card_keyboard(view: CardView) -> InlineKeyboardMarkup | None:
