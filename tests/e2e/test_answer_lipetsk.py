@@ -161,3 +161,46 @@ async def test_an_intermediate_answer_then_the_final_one_within_seven_working_da
     await executor.wait_for("Публикация записана")
     done = await curator.wait_for(lambda m: "Итог: ответ дан после промежуточного" in m.content)
     assert "Статус: закрыто" in done.content
+
+
+async def test_an_old_or_foreign_answer_kind_press_begins_nothing(worlds: Worlds) -> None:
+    """«Окончательный ответ» pressed by an executor of another department, pressed twice
+    (a double tap keeps the one draft), and pressed again from the old menu once the draft
+    has gone for approval: refused or stale, said so, and nothing begun."""
+    org = await worlds.get("lipetsk")
+    roads = await org.department("Дороги")
+    parks = await org.department("Парки")
+    curator = await org.invite("куратор", "Алла")
+    executor = await org.invite("исполнитель", "Борис", roads)
+    other = await org.invite("исполнитель", "Вера", parks)
+    org.bot.set_clock(msk("2026-11-24 10:00"))
+    await accepted(curator, executor, roads, "https://vk.com/wall-31_7 Скамейка у школы сломана")
+
+    executor.press("✍️ Подготовить ответ")
+    menu = await executor.wait_for(lambda m: "Окончательный ответ" in m.button_labels)
+    final = menu.button("Окончательный ответ")
+    assert final is not None and final.callback_data is not None
+    own = other.last_bot_message()
+    assert own is not None
+    foreign = await other.press_data(final.callback_data, own).answered()
+    assert foreign.show_alert and foreign.text and "Пишите" not in foreign.text
+
+    executor.press("Окончательный ответ", message=menu)
+    await executor.wait_for("Пишите окончательный ответ")
+    executor.send("Добрый день! Скамейку починили 24.11.2026.")
+    await executor.wait_for("Добавлено в проект")
+    twice = await executor.press_data(final.callback_data, menu).answered()
+    assert not twice.show_alert  # the same writer, the same kind: the open draft goes on
+    executor.send("Фото прилагаем.")
+    # The first line was kept: 42 characters, then 42 + 1 + 16.
+    added = await executor.wait_for("Добавлено в проект: 59")
+    executor.press("📤 На согласование", message=added)
+    await executor.wait_for("Проект отправлен на согласование")
+    review = await card(curator, "Проект (окончательный ответ, редакция 1)")
+    assert "Скамейку починили" in review.content and "Фото прилагаем" in review.content
+
+    late = await executor.press_data(final.callback_data, menu).answered()
+    assert late.show_alert and late.text is not None and "устарела" in late.text
+    prompts = [m for m in executor.messages() if "Пишите окончательный ответ" in m.content]
+    assert len(prompts) <= 2  # the first press and, at most, the double tap's reminder
+    assert not [m for m in other.messages() if "Пишите" in m.content or "Проект" in m.content]
