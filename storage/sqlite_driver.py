@@ -4,7 +4,9 @@ SQLAlchemy's aiosqlite adapter makes four trips to that thread per statement (op
 execute, fetch, close), each a queue put, a thread wake-up and a wake-up of the event loop:
 measured, three quarters of a statement's CPU on the bot's thread (a press runs ten). Here a
 statement is executed, fetched and its cursor closed by one function in the thread, and the
-cursor given to SQLAlchemy holds the rows, the description, `rowcount` and `lastrowid`.
+cursor given to SQLAlchemy holds the rows, the description, `rowcount` and `lastrowid`. A
+commit or rollback with no transaction open (a read: Python's sqlite3 begins one at the first
+write) makes no trip at all.
 
 Writers take turns in the process before SQLite's lock (`OneTripDbapi.write_gate`): the first
 write of a transaction (when Python's sqlite3 begins it, `BEGIN IMMEDIATE`) waits for the gate,
@@ -160,13 +162,25 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         finally:
             self._give_gate()
 
+    def _in_transaction(self) -> bool:
+        """Whether SQLite has a transaction open on this connection (read from here: sqlite3
+        answers from any thread, and nothing of this connection is in aiosqlite's thread
+        between statements)."""
+        plain: sqlite3.Connection | None = self._connection._connection
+        return plain is not None and plain.in_transaction
+
     def commit(self) -> None:
         with self._ending():
-            super().commit()
+            if self._in_transaction():
+                super().commit()
 
     def rollback(self) -> None:
+        """Only a transaction is rolled back: reads run outside one, and SQLAlchemy rolls back
+        at the end of every session and again when the pool takes the connection back, each a
+        trip to aiosqlite's thread for nothing (two of a read's three trips)."""
         with self._ending():
-            super().rollback()
+            if self._in_transaction():
+                super().rollback()
 
     def close(self) -> None:
         with self._ending():

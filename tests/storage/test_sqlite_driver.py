@@ -11,7 +11,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage.engine import create_engine
 from storage.sqlite_driver import OneTripCursor
@@ -47,6 +47,35 @@ async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, trips:
         rows = (await conn.execute(text("SELECT value FROM json_each('[1,2,3]')"))).all()
         assert [r[0] for r in rows] == [1, 2, 3]
         assert trips == ["_run"]  # SQLAlchemy's own adapter: cursor, execute, fetchall, close
+
+
+async def test_no_trip_to_end_a_read_nor_to_roll_back_after_a_commit(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """A read runs outside a transaction: the session's rollback and the pool's reset at its
+    end have nothing to end and make no trip. A write's commit makes one, and what it wrote
+    is there."""
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE r (v INTEGER)"))
+    sessions = async_sessionmaker(engine)
+    trips.clear()
+    async with sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM r")) == 0
+        await session.rollback()
+    assert trips == ["_run"]
+    trips.clear()
+    async with sessions() as session:
+        await session.execute(text("INSERT INTO r VALUES (7)"))
+        await session.commit()
+        await session.rollback()
+    assert trips == ["_run: INSERT INTO r VALUES (7)", "commit"]
+    trips.clear()
+    async with sessions() as session:
+        await session.execute(text("INSERT INTO r VALUES (8)"))
+        await session.rollback()  # a transaction open: rolled back
+    assert trips == ["_run: INSERT INTO r VALUES (8)", "rollback"]
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM r"))).scalars().all() == [7]
 
 
 async def test_writes_give_rowcount_ids_and_returning_rows(engine: AsyncEngine) -> None:
