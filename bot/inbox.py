@@ -4,7 +4,8 @@ Every update is recorded raw in the database (`storage/inbox.py`) before Telegra
 arrived: in polling mode the next `getUpdates` offset moves past a batch only once the batch is
 recorded; in webhook mode the HTTP answer comes once the update is handled. The update is then
 handled with a `Receipt` in the context (`domain/receipts.py`), so the unit of work that commits
-its effect marks it handled in the same transaction. After a crash the updates recorded and not
+its effect marks it handled in the same transaction; updates with no effect of their own (menus,
+lists, refusals) are marked by the inbox's own task, those handled meanwhile in one statement. After a crash the updates recorded and not
 handled are handled at the next start; a redelivered update (a webhook retry, polling after a
 crash) finds itself handled and changes nothing.
 
@@ -52,6 +53,8 @@ RETRIES = (0.5, 2.0, 5.0)
 BACKLOG = 512
 """Updates handed to handlers and not finished before polling waits for some to finish."""
 CONCURRENCY = 16
+SETTLE_RETRIES = (0.5, 2.0, 5.0)
+"""Waits before marking a batch of handled updates again after a failure (a busy database)."""
 
 BadUpdate = Callable[[int, str], Awaitable[None]]
 
@@ -139,6 +142,8 @@ class Inbox:
         self._lanes: dict[str, _Lane] = {}
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._stop = asyncio.Event()
+        self._unsettled: list[int] = []
+        self._settling: asyncio.Task[None] | None = None
 
     # ---- taking updates in ----------------------------------------------------------------
 
@@ -283,7 +288,36 @@ class Inbox:
         log.error("update %s: its failure could not be recorded", update_id)
 
     async def _settle(self, receipt: Receipt) -> None:
-        await self.store.settle(receipt.update_ids, DONE)
+        """Updates handled with no change of their own (a menu, a list, a refusal): marked
+        handled together, in one transaction for all those handled meanwhile, by a task of
+        their own; an update's own handling does not wait for it. Until the mark lands such an
+        update counts as unhandled: after a crash it is handled again, which changes nothing
+        (it changed nothing), as a redelivered update is."""
+        self._unsettled.extend(receipt.update_ids)
+        if self._settling is None or self._settling.done():
+            self._settling = asyncio.create_task(self._settle_batches(), name="inbox-settle")
+
+    async def _settle_batches(self) -> None:
+        failures = 0
+        while self._unsettled:
+            await asyncio.sleep(0)  # the updates finishing in this turn of the loop join in
+            ids, self._unsettled = self._unsettled, []
+            try:
+                await self.store.settle(ids, DONE)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                if failures > len(SETTLE_RETRIES):
+                    log.exception("inbox: %d handled updates not marked; again at start", len(ids))
+                    return
+                log.warning("inbox: marking %d updates handled failed (%s)", len(ids), exc)
+                self._unsettled[:0] = ids
+                await asyncio.sleep(SETTLE_RETRIES[failures - 1])
+
+    async def settled(self) -> None:
+        """Wait until the updates handled with no change of their own are marked handled."""
+        while self._settling is not None and not self._settling.done():
+            await asyncio.shield(self._settling)
 
     async def _apologise(self, raw: dict[str, Any], *, busy: bool) -> None:
         """The person is told their action did not go through, so they can repeat it."""
@@ -369,13 +403,15 @@ class Inbox:
     async def drain(self, grace: float) -> None:
         """Wait up to `grace` seconds for the updates in hand; the rest stay recorded."""
         tasks = list(self._inflight.values())
-        if not tasks:
-            return
-        _, left = await asyncio.wait(tasks, timeout=grace)
+        left: set[asyncio.Task[None]] = set()
+        if tasks:
+            _, left = await asyncio.wait(tasks, timeout=grace)
         for task in left:
             task.cancel()
         if left:
             log.warning("%d updates not finished at the stop; handled at the next start", len(left))
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.settled(), max(grace, 1.0))
 
 
 class _RetryAfter(Exception):

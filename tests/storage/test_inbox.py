@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -121,6 +122,30 @@ class Registering:
 
     def resolve_used_update_types(self) -> list[str]:
         return ["message"]
+
+
+class Reading(Registering):
+    """A handler that changes nothing (a menu, a list): it only reads."""
+
+    async def feed_update(self, bot: Bot, update: Update) -> None:
+        self.attempts.append(update.update_id)
+        await departments(self.db)
+
+
+class SlowMarks(SqlInbox):
+    """The inbox's table, marking handled only once `opened` is set; the marks it was asked for."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db.sessions)
+        self.opened = asyncio.Event()
+        self.marks: list[list[int]] = []
+
+    async def settle(
+        self, update_ids: Sequence[int], state: str = DONE, note: str | None = None
+    ) -> None:
+        self.marks.append(list(update_ids))
+        await self.opened.wait()
+        await super().settle(update_ids, state, note)
 
 
 class Telling(Bot):
@@ -341,3 +366,27 @@ async def test_each_update_is_metered_in_the_log(
     assert 0 < float(found.group(1)) <= float(found.group(3)) + 0.5
     # The department's insert and the inbox's mark, at least; a count that cannot be zero.
     assert int(found.group(2)) >= 2
+
+
+async def test_updates_that_change_nothing_are_marked_handled_together_without_waiting(
+    db: Database,
+) -> None:
+    """A menu or a list writes nothing: its update is marked handled by the inbox's own task,
+    in one statement with the others handled meanwhile, and its handling does not wait for
+    the mark. Until the mark lands it counts as unhandled (handled again after a crash, which
+    changes nothing)."""
+    store = SlowMarks(db)
+    inbox = Inbox(cast(Dispatcher, Reading(db)), Telling(), store, FixedClock(T0))
+    await store.receive([(i, json.dumps(message(i, "Список"))) for i in range(50, 54)], T0)
+    await inbox.handle(50, message(50, "Список"))  # returns before its mark
+    for i in (51, 52, 53):  # their reads let the mark of 50 begin; it waits
+        await inbox.handle(i, message(i, "Список"))
+    assert store.marks == [[50]]
+    assert await SqlInbox(db.sessions).state_of(51) == NEW
+    assert [i for i, _ in await store.pending()] == [50, 51, 52, 53]
+    store.opened.set()
+    await inbox.settled()
+    assert store.marks == [[50], [51, 52, 53]]
+    assert [await store.state_of(i) for i in range(50, 54)] == [DONE] * 4
+    await inbox.drain(1.0)  # nothing left to mark: the stop does not wait
+    assert store.marks == [[50], [51, 52, 53]]
