@@ -5,9 +5,9 @@ arrived: in polling mode the next `getUpdates` offset moves past a batch only on
 recorded; in webhook mode the HTTP answer comes once the update is handled. The update is then
 handled with a `Receipt` in the context (`domain/receipts.py`), so the unit of work that commits
 its effect marks it handled in the same transaction; updates with no effect of their own (menus,
-lists, refusals) are marked by the inbox's own task, those handled meanwhile in one statement. After a crash the updates recorded and not
-handled are handled at the next start; a redelivered update (a webhook retry, polling after a
-crash) finds itself handled and changes nothing.
+lists, refusals) are marked by the inbox's own task, those handled meanwhile in one statement.
+After a crash the updates recorded and not handled are handled at the next start; a redelivered
+update (a webhook retry, polling after a crash) finds itself handled and changes nothing.
 
 An update aiogram cannot parse (a newer Bot API) is kept raw, marked `bad`, logged and reported
 to the administrators; it never blocks the queue. Updates of one person (or chat) are handled in

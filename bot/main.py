@@ -42,6 +42,7 @@ from domain.timers import NOTICES_LANE, REPORTS_LANE
 from handlers import get_routers, staff_middleware, texts
 from storage.engine import Database, StorageError, database_url, open_database
 from storage.inbox import SqlInbox
+from storage.uow import member_finder
 
 log = logging.getLogger("otklik")
 
@@ -111,6 +112,7 @@ def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
         new_token=new_token,
         topics=topics,
         locations=tuple(settings.intake.locations),
+        find_member=member_finder(db.sessions),
     )
 
 

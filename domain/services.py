@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from domain.answering import Answering
 from domain.clock import Clock
+from domain.people import StaffMember
 from domain.ports import UnitOfWorkFactory
 from domain.profiles import Profile
 from domain.routing import Routing
@@ -31,3 +32,6 @@ class Services:
     bot_username: str = ""
     kick: Callable[[], None] = field(default=lambda: None)
     """Wake the sender: notices were written."""
+    find_member: Callable[[int], Awaitable[StaffMember | None]] | None = None
+    """Who a Telegram user is on the staff, the cheap way storage has (asked at every
+    update); without it a unit of work's `staff.by_telegram`."""

@@ -25,7 +25,9 @@ class StaffMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         services: Services = data["services"]
         member = None
-        if user is not None:
+        if user is not None and services.find_member is not None:
+            member = await services.find_member(user.id)
+        elif user is not None:
             async with services.uow_factory() as uow:
                 member = await uow.staff.by_telegram(user.id)
             if member is not None and not member.active:

@@ -43,7 +43,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain import receipts
@@ -1033,7 +1033,8 @@ class DirectoryVersion:
     once per update (the receipt in the context) unless a unit of work of the update changed
     the staff or the departments, or the directory has to be read again."""
 
-    session: AsyncSession
+    session: AsyncSession | AsyncConnection
+    """A unit of work's session, or a plain connection (`storage.uow.member_finder`)."""
     directory: StaffDirectory | None = None
     _version: int | None = None
     _asked: bool = False
@@ -1075,6 +1076,8 @@ class DirectoryVersion:
         self._version = None
         self._asked = False
         values = {"id": 1, "version": 1}
+        if not isinstance(self.session, AsyncSession):
+            raise TypeError("the staff version moves in a unit of work's session")
         if _dialect(self.session) == "postgresql":
             query: Any = pg_insert(StaffVersionRow).values(values)
         else:

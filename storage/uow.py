@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 from weakref import WeakKeyDictionary
@@ -10,6 +10,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import receipts
+from domain.people import StaffMember
 from storage.inbox import mark_handled
 from storage.reports import SqlReportRepository
 from storage.repositories import (
@@ -99,3 +100,25 @@ def unit_of_work_factory(
 ) -> Callable[[], SqlUnitOfWork]:
     """What the use cases take as `uow_factory`."""
     return lambda: SqlUnitOfWork(session_factory)
+
+
+def member_finder(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> Callable[[int], Awaitable[StaffMember | None]]:
+    """Who a Telegram user is on the staff, as `uow.staff.by_telegram` says, for the start of
+    every update: the staff version is asked on a plain connection (the ORM session and unit
+    of work cost a third as much again as the query) and the directory kept by the process is
+    trusted at it; a unit of work reads the directory only when the version moved."""
+    directory = directory_of(session_factory)
+    engine = session_factory.kw["bind"]
+
+    async def find(telegram_id: int) -> StaffMember | None:
+        async with engine.connect() as connection:
+            version = await DirectoryVersion(connection, directory).current()
+        members = directory.members(version)
+        if members is None:
+            async with SqlUnitOfWork(session_factory) as uow:
+                return await uow.staff.by_telegram(telegram_id)
+        return next((m for m in members if m.telegram_id == telegram_id), None)
+
+    return find

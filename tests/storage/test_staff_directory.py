@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from domain.people import StaffMember
 from domain.roles import Role
 from storage import metering
 from storage.engine import Database, create_engine, session_factory
-from storage.uow import directory_of
+from storage.uow import directory_of, member_finder
 
 
 async def count_reads(db: Database, telegram_id: int) -> tuple[StaffMember | None, int]:
@@ -200,3 +202,47 @@ async def test_staff_read_while_a_change_is_uncommitted_is_not_trusted_after_it(
             await changing.commit()
         after, _ = await count_reads(db, 707)
     assert after is not None and after.blocked_bot
+
+
+async def test_the_member_finder_answers_as_the_unit_of_work_does_on_a_plain_connection(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`member_finder` (the staff middleware's, at every update): the version on a plain
+    connection, no session; the directory read by a unit of work only when the version moved,
+    also by another process; the update's units of work do not ask the version again."""
+    from domain import receipts
+
+    other_engine = create_engine(db.url)
+    other = Database(db.url, other_engine, session_factory(other_engine))
+    find = member_finder(db.sessions)
+    sessions: list[object] = []
+    opened = db.sessions.class_.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        sessions.append(self)
+        opened(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        async with db.unit_of_work() as uow:
+            dina = await uow.staff.add(StaffMember(None, 706, "Дина", frozenset({Role.HEAD})))
+            await uow.commit()
+        meter = metering.start()
+        assert await find(706) == dina and await find(999) is None
+        assert meter.statements >= 3  # cold: the directory read once
+        monkeypatch.setattr(db.sessions.class_, "__init__", counting)
+        with receipts.holding(receipts.Receipt((7,))):
+            meter = metering.start()
+            assert await find(706) == dina
+            assert meter.statements == 1 and sessions == []  # the version, no session
+            async with db.unit_of_work() as uow:
+                assert await uow.staff.by_telegram(706) == dina
+            assert meter.statements == 1  # the use case trusts the update's look
+        monkeypatch.undo()
+        async with other.unit_of_work() as uow:  # another instance blocks her
+            await uow.staff.update(replace(dina, active=False))
+            await uow.commit()
+        meter = metering.start()
+        seen = await find(706)
+        assert seen is not None and not seen.active and meter.statements >= 3
+    finally:
+        await other.close()
