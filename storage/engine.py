@@ -21,6 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -170,8 +171,59 @@ def _casefold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else value
 
 
+def _core(statement: Any) -> bool:
+    """A statement of Core alone (on tables and their columns, or text): no ORM entity to
+    load, nothing for the session to do but hand it to its connection."""
+    attrs = getattr(statement, "_propagate_attrs", None)
+    return attrs is not None and attrs.get("compile_state_plugin") != "orm"
+
+
+class CoreSession(AsyncSession):
+    """The units of work's session: a Core statement without options goes straight to the
+    session's connection, in its transaction, as `Session.execute` would hand it on, without
+    the ORM's execution around it. Statements of ORM entities go through the ORM as before.
+    The repositories write with Core only (nothing is ever `add`ed to a session), so no flush
+    is skipped. The connection is the one the session's transaction holds, kept until the
+    transaction ends."""
+
+    _direct: AsyncConnection | None = None
+
+    async def _connection(self) -> AsyncConnection:
+        direct = self._direct
+        if direct is None or self.sync_session.get_transaction() is None:
+            direct = self._direct = await self.connection()
+        return direct
+
+    async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        if not kw and _core(statement):
+            return await (await self._connection()).execute(statement, params)
+        return await super().execute(statement, params, **kw)
+
+    async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        if not kw and _core(statement):
+            return await (await self._connection()).scalar(statement, params)
+        return await super().scalar(statement, params, **kw)
+
+    async def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        if not kw and _core(statement):
+            return await (await self._connection()).scalars(statement, params)
+        return await super().scalars(statement, params, **kw)
+
+    async def commit(self) -> None:
+        self._direct = None
+        await super().commit()
+
+    async def rollback(self) -> None:
+        self._direct = None
+        await super().rollback()
+
+    async def close(self) -> None:
+        self._direct = None
+        await super().close()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=CoreSession, expire_on_commit=False, autoflush=False)
 
 
 @dataclass(slots=True)
