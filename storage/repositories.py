@@ -391,18 +391,22 @@ def _load_statement(postgres: bool) -> CompoundSelect[Any]:
     def part(kind: str, incident_id: Any, row: type[Any]) -> Select[Any]:
         return select(literal_column(f"'{kind}'"), incident_id, _json_row(row, postgres))
 
+    def c(row: type[Any]) -> Any:  # the table's columns: a Core statement (no ORM around it)
+        return row.__table__.c
+
+    drafts = c(DraftRow)
     return union_all(
-        part("i", IncidentRow.id, IncidentRow).where(IncidentRow.id.in_(ids)),
-        part("s", IncidentSourceRow.incident_id, IncidentSourceRow).where(
-            IncidentSourceRow.incident_id.in_(ids)
+        part("i", c(IncidentRow).id, IncidentRow).where(c(IncidentRow).id.in_(ids)),
+        part("s", c(IncidentSourceRow).incident_id, IncidentSourceRow).where(
+            c(IncidentSourceRow).incident_id.in_(ids)
         ),
         *(
-            part(kind, row.incident_id, row).where(row.incident_id.in_(ids))
+            part(kind, c(row).incident_id, row).where(c(row).incident_id.in_(ids))
             for kind, row in _CHILDREN.items()
         ),
-        part("t", DraftRow.incident_id, AttachmentRow)
-        .join(DraftRow, DraftRow.id == AttachmentRow.draft_id)
-        .where(DraftRow.incident_id.in_(ids)),
+        part("t", drafts.incident_id, AttachmentRow)
+        .join(cast(Table, DraftRow.__table__), drafts.id == c(AttachmentRow).draft_id)
+        .where(drafts.incident_id.in_(ids)),
     )
 
 
@@ -1023,8 +1027,9 @@ directory's generation): the staff middleware's unit of work and the use case's 
 between them."""
 
 
-_STAFF_VERSION = select(StaffVersionRow.version).where(StaffVersionRow.id == 1)
-"""Built once: asked by most updates."""
+_STAFF_VERSIONS = cast(Table, StaffVersionRow.__table__)
+_STAFF_VERSION = select(_STAFF_VERSIONS.c.version).where(_STAFF_VERSIONS.c.id == 1)
+"""Built once, on the table (Core): asked by most updates."""
 
 
 @dataclass(slots=True)
@@ -1465,7 +1470,11 @@ def _timer_values(t: Timer) -> dict[str, Any]:
     }
 
 
-def _timer(row: TimerRow, pauses: Sequence[TimerPause]) -> Timer:
+_TIMERS = cast(Table, TimerRow.__table__)
+"""Timers are read with Core (on the table): rows, no ORM objects to build and throw away."""
+
+
+def _timer(row: Any, pauses: Sequence[TimerPause]) -> Timer:
     return Timer(
         id=row.id,
         incident_id=row.incident_id,
@@ -1486,13 +1495,13 @@ def _timer(row: TimerRow, pauses: Sequence[TimerPause]) -> Timer:
     )
 
 
-def due_query(now: datetime, limit: int, moment: Any = TimerRow.due_at) -> Any:
+def due_query(now: datetime, limit: int, moment: Any = _TIMERS.c.due_at) -> Any:
     """Open, unpaused timers whose `moment` (due_at or remind_at) has come: served by the
     partial indexes `ix_timers_due_open` and `ix_timers_remind_open`."""
     return (
-        select(TimerRow)
-        .where(TimerRow.stopped_at.is_(None), TimerRow.paused == false(), moment <= now)
-        .order_by(moment, TimerRow.id)
+        select(_TIMERS)
+        .where(_TIMERS.c.stopped_at.is_(None), _TIMERS.c.paused == false(), moment <= now)
+        .order_by(moment, _TIMERS.c.id)
         .limit(limit)
     )
 
@@ -1671,9 +1680,9 @@ class SqlTimerRepository:
         if not incident_ids:
             return found
         timers = await self._with_pauses(
-            select(TimerRow)
-            .where(TimerRow.incident_id.in_(list(incident_ids)), TimerRow.stopped_at.is_(None))
-            .order_by(TimerRow.incident_id, TimerRow.id)
+            select(_TIMERS)
+            .where(_TIMERS.c.incident_id.in_(list(incident_ids)), _TIMERS.c.stopped_at.is_(None))
+            .order_by(_TIMERS.c.incident_id, _TIMERS.c.id)
         )
         for timer in timers:
             found.setdefault(timer.incident_id, []).append(timer)
@@ -1700,12 +1709,11 @@ class SqlTimerRepository:
 
     async def to_remind(self, now: datetime, limit: int = 100) -> Sequence[Timer]:
         """Open, unpaused timers whose `remind_at` has come, earliest first; locked like `due`."""
-        return await self._claim(due_query(now, limit, TimerRow.remind_at))
+        return await self._claim(due_query(now, limit, _TIMERS.c.remind_at))
 
     async def _claim(self, query: Any) -> list[Timer]:
-        query = query.execution_options(populate_existing=True)
         if _dialect(self.session) == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=TimerRow)
+            query = query.with_for_update(skip_locked=True, of=_TIMERS)
         return await self._with_pauses(query)
 
     async def _write_pauses(self, timer_id: int, pauses: Sequence[TimerPause]) -> None:
@@ -1726,23 +1734,24 @@ class SqlTimerRepository:
 
 
 def _and_pauses(query: Select[Any], postgres: bool) -> Select[Any]:
-    """`query` (of timer rows) with each timer's pauses beside it as a JSON array of
-    [id, started_at, ended_at]."""
+    """`query` (of the timers table's rows) with each timer's pauses beside it, `pauses`, as a
+    JSON array of [id, started_at, ended_at]."""
+    table = cast(Table, TimerPauseRow.__table__)
     item = (func.json_build_array if postgres else func.json_array)(
-        TimerPauseRow.id, TimerPauseRow.started_at, TimerPauseRow.ended_at
+        table.c.id, table.c.started_at, table.c.ended_at
     )
     pauses = (
         select(sql_cast((func.json_agg if postgres else func.json_group_array)(item), Text))
-        .where(TimerPauseRow.timer_id == TimerRow.id)
+        .where(table.c.timer_id == _TIMERS.c.id)
         .scalar_subquery()
     )
-    return query.add_columns(pauses).execution_options(populate_existing=True)
+    return query.add_columns(pauses.label("pauses"))
 
 
 def _timers_of(rows: Iterable[Any]) -> list[Timer]:
     timers = []
-    for row, found in rows:
-        kept = sorted(json.loads(found or "[]"))
+    for row in rows:
+        kept = sorted(json.loads(row.pauses or "[]"))
         timers.append(
             _timer(
                 row,
@@ -1759,9 +1768,9 @@ def _timers_of(rows: Iterable[Any]) -> list[Timer]:
 def _timers_of_statement(postgres: bool) -> Select[Any]:
     """An incident's timers with their pauses, per dialect, built once (`for_incident`)."""
     return _and_pauses(
-        select(TimerRow)
-        .where(TimerRow.incident_id == bindparam("incident_id"))
-        .order_by(TimerRow.id),
+        select(_TIMERS)
+        .where(_TIMERS.c.incident_id == bindparam("incident_id"))
+        .order_by(_TIMERS.c.id),
         postgres,
     )
 
@@ -1783,21 +1792,20 @@ def _timer_update(names: tuple[str, ...]) -> Any:
 def next_due_of(incident_id: Any) -> Any:
     """The nearest due moment of the incident's open, running timers (a scalar subquery)."""
     return (
-        select(func.min(TimerRow.due_at))
+        select(func.min(_TIMERS.c.due_at))
         .where(
-            TimerRow.incident_id == incident_id,
-            TimerRow.stopped_at.is_(None),
-            TimerRow.due_at.is_not(None),
+            _TIMERS.c.incident_id == incident_id,
+            _TIMERS.c.stopped_at.is_(None),
+            _TIMERS.c.due_at.is_not(None),
         )
         .scalar_subquery()
     )
 
 
 _SETTLE_NEXT_DUE = (
-    update(IncidentRow)
-    .where(IncidentRow.id.in_(bindparam("ids", expanding=True)))
-    .values(next_due=next_due_of(IncidentRow.id))
-    .execution_options(synchronize_session=False)
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(next_due=next_due_of(_INCIDENTS.c.id))
 )
 """`SqlTimerRepository.settle` for the incidents whose timers a press changed, built once."""
 
