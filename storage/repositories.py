@@ -44,7 +44,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import aliased
 
 from domain import receipts
 from domain.durations import ClockKind
@@ -1856,7 +1855,7 @@ class SqlReminderLog:
         return _rowcount(result) == 1
 
 
-def _message(row: OutboxRow) -> OutboxMessage:
+def _message(row: Any) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,
         created_at=row.created_at,
@@ -1875,8 +1874,9 @@ def _message(row: OutboxRow) -> OutboxMessage:
 
 
 _UNCLAIMED: dict[str, Any] = {"claimed_until": None, "claimed_by": None}
-_CANDIDATE = aliased(OutboxRow, name="candidate")
-_OLDER = aliased(OutboxRow, name="older")
+_CANDIDATE = cast(Table, OutboxRow.__table__).alias("candidate")
+_OLDER = cast(Table, OutboxRow.__table__).alias("older")
+"""On the table (Core): the sender claims several times a second."""
 
 
 def _unsent(row: Any) -> ColumnElement[bool]:
@@ -1910,16 +1910,15 @@ def _claim_statements(lane: Lane | None, postgres: bool) -> tuple[Any, Any]:
     candidates = _claimable(bindparam("now"), bindparam("limit"), lane)
     where: ColumnElement[bool]
     if postgres:
-        where = OutboxRow.id.in_(bindparam("ids", expanding=True))
+        where = _OUTBOX.c.id.in_(bindparam("ids", expanding=True))
         candidates = candidates.with_for_update(skip_locked=True, of=_CANDIDATE)
     else:
-        where = OutboxRow.id.in_(candidates.scalar_subquery())
+        where = _OUTBOX.c.id.in_(candidates.scalar_subquery())
     lease = (
-        update(OutboxRow)
+        update(_OUTBOX)
         .where(where)
         .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"))
-        .returning(OutboxRow)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(*_OUTBOX.c)
     )
     return candidates, lease
 
@@ -1930,7 +1929,7 @@ def _claimable(now: Any, limit: Any, lane: Lane | None = None) -> Select[Any]:
     for notices addressed to a chat, the same chat), whatever state that one is in. The
     partial indexes `ix_outbox_pending`, `ix_outbox_recipient_pending` and
     `ix_outbox_chat_pending` serve it."""
-    c, older = _CANDIDATE, _OLDER
+    c, older = _CANDIDATE.c, _OLDER.c
     older_to_person = (
         select(older.id)
         .where(
@@ -1939,7 +1938,7 @@ def _claimable(now: Any, limit: Any, lane: Lane | None = None) -> Select[Any]:
             _unsent(older),
             _in_lane(older, lane),
         )
-        .correlate(c)
+        .correlate(_CANDIDATE)
         .exists()
     )
     older_to_chat = (
@@ -1951,7 +1950,7 @@ def _claimable(now: Any, limit: Any, lane: Lane | None = None) -> Select[Any]:
             _unsent(older),
             _in_lane(older, lane),
         )
-        .correlate(c)
+        .correlate(_CANDIDATE)
         .exists()
     )
     return (
@@ -2063,7 +2062,7 @@ class SqlOutbox:
             if not ids:
                 return []
             params["ids"] = ids
-        rows = await self.session.scalars(lease_them, params)
+        rows = await self.session.execute(lease_them, params)
         return sorted((_message(r) for r in rows), key=lambda m: m.id or 0)
 
     async def release(self, message_ids: Sequence[int], by: str) -> None:
