@@ -50,12 +50,12 @@ class SqlInbox:
             ]
             query: Any
             if session.get_bind().dialect.name == "postgresql":
-                query = pg_insert(InboxRow).values(values).on_conflict_do_nothing()
+                query = pg_insert(_INBOX).values(values).on_conflict_do_nothing()
             else:
-                query = sqlite_insert(InboxRow).values(values).on_conflict_do_nothing()
+                query = sqlite_insert(_INBOX).values(values).on_conflict_do_nothing()
             await session.execute(query)
             pending = await session.scalars(
-                select(InboxRow.update_id).where(InboxRow.update_id.in_(ids), InboxRow.state == NEW)
+                select(_INBOX.c.update_id).where(_INBOX.c.update_id.in_(ids), _INBOX.c.state == NEW)
             )
             result = set(pending)
             await session.commit()

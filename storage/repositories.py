@@ -1363,21 +1363,26 @@ class SqlInviteRepository:
         return None if row is None else _invite(row)
 
 
+_CARDS = cast(Table, CardRow.__table__)
+"""Cards are read and written with Core (on the table): every card drawn passes here."""
+
+
 @dataclass(slots=True)
 class SqlCardRepository:
     session: AsyncSession
 
     async def holders(self, incident_id: int) -> Sequence[int]:
         rows = await self.session.scalars(
-            select(CardRow.person_id).where(CardRow.incident_id == incident_id)
+            select(_CARDS.c.person_id).where(_CARDS.c.incident_id == incident_id)
         )
         return list(rows)
 
     async def of_incident(self, incident_id: int) -> Sequence[CardRef]:
+        c = _CARDS.c
         rows = await self.session.execute(
-            select(
-                CardRow.incident_id, CardRow.person_id, CardRow.chat_id, CardRow.message_id
-            ).where(CardRow.incident_id == incident_id)
+            select(c.incident_id, c.person_id, c.chat_id, c.message_id).where(
+                c.incident_id == incident_id
+            )
         )
         return [CardRef(*row) for row in rows]
 
@@ -1400,13 +1405,13 @@ class SqlCardRepository:
         changed = {"chat_id": card.chat_id, "message_id": card.message_id}
         if _dialect(self.session) == "postgresql":
             query: Any = (
-                pg_insert(CardRow)
+                pg_insert(_CARDS)
                 .values(values)
                 .on_conflict_do_update(index_elements=keys, set_=changed)
             )
         else:
             query = (
-                sqlite_insert(CardRow)
+                sqlite_insert(_CARDS)
                 .values(values)
                 .on_conflict_do_update(index_elements=keys, set_=changed)
             )
@@ -1812,8 +1817,10 @@ _SETTLE_NEXT_DUE = (
 def _insert_or_ignore(
     session: AsyncSession, row: Any, values: dict[str, Any] | None, keys: Sequence[str]
 ) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING; without `values`, for rows given at execution."""
-    query = pg_insert(row) if _dialect(session) == "postgresql" else sqlite_insert(row)
+    """INSERT … ON CONFLICT DO NOTHING on `row`'s table (Core); without `values`, for rows
+    given at execution."""
+    table = getattr(row, "__table__", row)
+    query = pg_insert(table) if _dialect(session) == "postgresql" else sqlite_insert(table)
     if values is not None:
         query = query.values(values)
     return query.on_conflict_do_nothing(index_elements=list(keys))
@@ -1989,7 +1996,7 @@ class SqlOutbox:
             query: Any = (
                 _insert_or_ignore(self.session, OutboxRow, None, ("dedupe_key",))
                 if deduped
-                else insert(OutboxRow)
+                else insert(_OUTBOX)
             )
             await self.session.execute(query, rows)
 
@@ -1999,10 +2006,10 @@ class SqlOutbox:
         await self.flush()
         values = _outbox_values(message)
         if message.dedupe_key is None:
-            query: Any = insert(OutboxRow).values(values)
+            query: Any = insert(_OUTBOX).values(values)
         else:
             query = _insert_or_ignore(self.session, OutboxRow, values, ("dedupe_key",))
-        message_id = await self.session.scalar(query.returning(OutboxRow.id))
+        message_id = await self.session.scalar(query.returning(_OUTBOX.c.id))
         if message_id is None:
             existing = (
                 await self.session.scalars(
@@ -2100,16 +2107,17 @@ class SqlOutbox:
 
     async def unsent_cards(self, incident_id: int) -> Sequence[tuple[int, int]]:
         await self.flush()
+        o = _OUTBOX.c
         rows = await self.session.execute(
-            select(OutboxRow.id, OutboxRow.recipient_id)
+            select(o.id, o.recipient_id)
             .where(
-                OutboxRow.incident_id == incident_id,
-                OutboxRow.kind == NoticeKind.CARD.value,
-                OutboxRow.recipient_id.is_not(None),
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed.is_(None),
+                o.incident_id == incident_id,
+                o.kind == NoticeKind.CARD.value,
+                o.recipient_id.is_not(None),
+                o.sent_at.is_(None),
+                o.failed.is_(None),
             )
-            .order_by(OutboxRow.id)
+            .order_by(o.id)
         )
         return [(i, r) for i, r in rows if r is not None]
 
