@@ -16,26 +16,28 @@ def _spin(seconds: float) -> None:
         pass
 
 
-async def _own_work() -> str:
+async def _own_work(others_done: asyncio.Event) -> str:
     _spin(0.03)
     await asyncio.sleep(0)  # another task runs here
     _spin(0.03)
-    await asyncio.sleep(0.01)
+    await others_done.wait()  # suspended until the others have finished
     return "done"
 
 
-async def _others() -> None:
+async def _others(done: asyncio.Event) -> None:
     for _ in range(4):
         _spin(0.05)
         await asyncio.sleep(0)
+    done.set()
 
 
 async def test_counts_the_coroutine_steps_and_not_the_others() -> None:
     meter = metering.CpuMeter()
-    others = asyncio.create_task(_others())
+    others_done = asyncio.Event()
+    others = asyncio.create_task(_others(others_done))
     await asyncio.sleep(0)  # the others are under way
     process = time.process_time()
-    assert await meter.run(_own_work()) == "done"
+    assert await meter.run(_own_work(others_done)) == "done"
     spent = time.process_time() - process
     await others
     assert 0.055 <= meter.seconds < 0.1  # its two spins, ~60 ms
