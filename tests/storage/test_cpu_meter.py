@@ -57,7 +57,7 @@ async def test_errors_and_cancellation_pass_through() -> None:
 
     async def waiting() -> None:
         try:
-            await asyncio.sleep(60)
+            await asyncio.Event().wait()  # until cancelled
         finally:
             cleaned.append(True)
 
